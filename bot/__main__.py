@@ -1,0 +1,124 @@
+"""`python -m bot [run|check|invite|sync|replay|demo|screen]`: the command-line entry."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+log = logging.getLogger("bot")
+
+NO_TOKEN = """\
+The bot needs a token before it can start, and none is set.
+
+1. Open https://discord.com/developers/applications and create an application (New Application).
+2. Under Bot, press Reset Token and copy it. Keep it secret: it is the bot's password.
+3. Still under Bot, switch on the privileged intent: Message Content.
+4. Put the token in a file named .env next to this README, as a line:  DISCORD_TOKEN=your-token
+   (or set DISCORD_TOKEN in the environment). See .env.example for every setting.
+5. Run `python -m bot check` for the invite link with the exact permissions the bot needs.
+
+Want to see it work first? `python -m bot demo` plays a short circle offline, no token needed."""
+
+
+def configure_logging(level: int | str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("discord.http").setLevel(logging.WARNING)
+
+
+def load_settings() -> object:
+    from bot.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
+        print(f"A setting is not right ({problems}). Check your .env file or environment.", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    from bot.app import create_bot
+    from bot.settings import Settings
+
+    settings = load_settings()
+    assert isinstance(settings, Settings)
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    bot = create_bot(settings)
+
+    import discord
+
+    async def main() -> None:
+        async with bot:
+            await bot.start(settings.discord_token.get_secret_value())  # type: ignore[union-attr]
+
+    try:
+        asyncio.run(main())
+    except discord.LoginFailure:
+        print("Discord did not accept the token. Copy it again from the developer portal (Bot > Reset Token).",
+              file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("Discord refused the Message Content intent. Switch it on in the developer portal under Bot, "
+              "Privileged Gateway Intents, then start again.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_check(_args: argparse.Namespace) -> int:
+    from bot.checks import run_check
+
+    return run_check()
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from bot.sync import run_sync
+
+    return run_sync(args.guild)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from bot.replay import run_replay_file
+
+    return run_replay_file(args.scenario)
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Empathy Circles, a peer-support Discord bot.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the default)").set_defaults(func=cmd_run)
+    sub.add_parser("check", help="check settings and data files; print intents and the invite link").set_defaults(
+        func=cmd_check
+    )
+    sync = sub.add_parser("sync", help="sync slash commands globally, or to one server")
+    sync.add_argument("--guild", type=int, default=None, help="a server id; without it the sync is global")
+    sync.set_defaults(func=cmd_sync)
+    replay = sub.add_parser("replay", help="replay a scenario against the offline stand-in")
+    replay.add_argument("scenario")
+    replay.set_defaults(func=cmd_replay)
+    sub.add_parser("demo", help="play a short circle offline and show what each person sees").set_defaults(
+        func=cmd_demo
+    )
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return cmd_run(args)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

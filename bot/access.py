@@ -1,0 +1,82 @@
+"""Who may do what: member, facilitator, admin. Every command checks here, in one place.
+
+Discord's own command permissions hide admin commands from members, but they apply to top-level commands only
+and server admins can override them, so the bot checks again on every call.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.app import CircleBot
+
+
+class Standing(IntEnum):
+    MEMBER = 0
+    FACILITATOR = 1
+    ADMIN = 2
+
+
+class NotAllowed(UserFacingError):
+    """The person lacks the standing a command needs."""
+
+
+REFUSALS = {
+    Standing.FACILITATOR: (
+        "Only facilitators can do that. If you'd like to help hold circles, a server admin can give you the "
+        "facilitator role."
+    ),
+    Standing.ADMIN: "Only server admins (people with the Manage Server permission) can change that.",
+}
+
+
+def is_admin(interaction: discord.Interaction) -> bool:
+    guild = interaction.guild
+    if guild is not None and guild.owner_id == interaction.user.id:
+        return True
+    perms = interaction.permissions
+    return bool(perms.administrator or perms.manage_guild)
+
+
+def has_role(member: discord.abc.User, role_id: int | None) -> bool:
+    if role_id is None or not isinstance(member, discord.Member):
+        return False
+    return any(role.id == role_id for role in member.roles)
+
+
+async def standing_of(bot: CircleBot, interaction: discord.Interaction) -> Standing:
+    if interaction.guild_id is None:
+        return Standing.MEMBER
+    if is_admin(interaction):
+        return Standing.ADMIN
+    config = await bot.db.guilds.get(interaction.guild_id)
+    if has_role(interaction.user, config.facilitator_role_id):
+        return Standing.FACILITATOR
+    return Standing.MEMBER
+
+
+async def require(bot: CircleBot, interaction: discord.Interaction, needed: Standing) -> Standing:
+    """Return the person's standing, or refuse kindly (nothing else happens) when it is below `needed`."""
+    if interaction.guild_id is None:
+        raise UserFacingError("That works inside a server, not in direct messages.")
+    standing = await standing_of(bot, interaction)
+    if standing < needed:
+        raise NotAllowed(REFUSALS[needed])
+    return standing
+
+
+async def is_facilitator_member(bot: CircleBot, guild: discord.Guild, member: discord.Member) -> bool:
+    """For decisions about other people (who keeps speaking rights in a locked channel)."""
+    if guild.owner_id == member.id:
+        return True
+    perms = member.guild_permissions
+    if perms.administrator or perms.manage_guild:
+        return True
+    config = await bot.db.guilds.get(guild.id)
+    return has_role(member, config.facilitator_role_id)

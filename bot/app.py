@@ -1,0 +1,67 @@
+"""Building the bot: dependencies in, nothing connects until `start`/`login` is called."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.db.database import Database
+from bot.permissions import intents
+from bot.scheduling import Scheduler
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.errors",
+    "cogs.admin",
+)
+
+
+class CircleBot(commands.Bot):
+    """The Empathy Circles bot: settings, clock, database and scheduler hang off it; cogs reach them here."""
+
+    db: Database
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, **options: Any) -> None:
+        options.setdefault("intents", intents())
+        options.setdefault("allowed_mentions", discord.AllowedMentions(everyone=False, roles=False, users=True))
+        options.setdefault("help_command", None)
+        super().__init__(command_prefix=commands.when_mentioned, **options)
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.scheduler = Scheduler(self.clock)
+        self._db: Database | None = None
+
+    async def setup_hook(self) -> None:
+        self.db = self._db = await Database.open(self.settings.database_path)
+        version = await self.db.migrate()
+        log.info("database ready at schema version %s", version)
+        self.scheduler.start()
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to the development server", len(synced))
+
+    async def close(self) -> None:
+        await self.scheduler.shutdown()
+        await super().close()
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db_open(self) -> bool:
+        return self._db is not None
+
+
+def create_bot(settings: Settings, *, clock: Clock | None = None, **client_options: Any) -> CircleBot:
+    """Return the bot, configured and not connected to anything."""
+    return CircleBot(settings, clock=clock, **client_options)

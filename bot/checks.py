@@ -1,0 +1,109 @@
+"""`python -m bot check`: settings, every data file, migrations, intents and the invite link. Offline."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.domain.datafiles import DataFileError
+from bot.permissions import PRIVILEGED_INTENTS, REQUIRED_PERMISSIONS, invite_url, permissions_needed
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_file_checks() -> list[tuple[str, Callable[[], object]]]:
+    """Every shipped data file with the loader that validates it. New data files are added here."""
+    checks: list[tuple[str, Callable[[], object]]] = []
+    try:
+        from bot.domain import prompts
+    except ImportError:
+        prompts = None  # type: ignore[assignment]
+    if prompts is not None and hasattr(prompts, "load_decks"):
+        checks.append(("prompt decks", lambda: prompts.load_decks(ROOT / "prompts")))
+    try:
+        from bot.domain import resources
+    except ImportError:
+        resources = None  # type: ignore[assignment]
+    if resources is not None and hasattr(resources, "load_resources"):
+        checks.append(("crisis resources", lambda: resources.load_resources(resources.default_resources_path())))
+    try:
+        from bot.domain import crisis
+    except ImportError:
+        crisis = None  # type: ignore[assignment]
+    if crisis is not None and hasattr(crisis, "load_lexicon"):
+        checks.append(("crisis lexicon", lambda: crisis.load_lexicon(crisis.default_lexicon_path())))
+    return checks
+
+
+async def _migrations_apply(path: str) -> int:
+    from bot.db.database import Database
+
+    db = await Database.open(path)
+    try:
+        return await db.migrate()
+    finally:
+        await db.close()
+
+
+def run_check(out: Callable[[str], None] = print) -> int:
+    from bot.settings import Settings
+
+    failures = 0
+    try:
+        settings = Settings()
+        out("Settings: ok" + ("" if settings.discord_token else " (no DISCORD_TOKEN yet: `run` will need one)"))
+    except ValidationError as exc:
+        failures += 1
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]).upper()
+            out(f"Settings: {field}: {error['msg']}")
+        settings = None
+
+    for name, load in data_file_checks():
+        try:
+            loaded = load()
+        except DataFileError as exc:
+            failures += 1
+            out(f"Data file problem ({name}): {exc.path}: {exc.problem}")
+        else:
+            out(f"Data files: {name} ok")
+            stale = getattr(loaded, "stale", None)
+            if callable(stale):
+                from datetime import UTC, datetime
+
+                for entry in stale(datetime.now(UTC).date()):
+                    out(f"Warning: {entry} was last checked more than a year ago; please confirm it.")
+
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            version = asyncio.run(_migrations_apply(str(Path(folder) / "check.db")))
+            out(f"Database migrations: ok (schema version {version})")
+        except Exception as exc:
+            failures += 1
+            out(f"Database migrations: failed: {exc}")
+
+    out("")
+    out("Privileged intents to switch on (developer portal > your application > Bot):")
+    for name, why in PRIVILEGED_INTENTS:
+        out(f"  - {name}: {why}")
+    out("")
+    out(f"Permissions the bot needs (integer {permissions_needed().value}):")
+    for need in REQUIRED_PERMISSIONS:
+        out(f"  - {need.words}: to {need.why}")
+    out("")
+    out("Invite link (replace the client id with your application's id if it shows YOUR_APPLICATION_ID):")
+    out("  " + invite_url(None))
+    if failures:
+        out("")
+        out(f"{failures} problem(s) found.")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_check())

@@ -1,0 +1,169 @@
+"""One aiosqlite connection, the migration runner and the transaction helper.
+
+The bot is one process with one connection. Every write goes through `transaction()`, which holds an asyncio lock
+so that two handlers never interleave statements inside each other's transaction. A task that is already inside a
+transaction joins it instead of waiting for itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(Exception):
+    """The migrations folder is not a clean numbered sequence."""
+
+
+def load_migrations() -> list[tuple[int, str, str]]:
+    """Return `(number, name, sql)` for every shipped migration, in order, checking the numbering."""
+    folder = resources.files("bot.db") / "migrations"
+    found: list[tuple[int, str, str]] = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if entry.name.endswith(".sql") and not match:
+            raise MigrationError(f"{entry.name}: migration files are named NNNN_some_name.sql")
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    for expected, (number, name, _) in enumerate(found, start=1):
+        if number != expected:
+            raise MigrationError(f"{name}: expected migration number {expected:04d}; numbers must not skip")
+    return found
+
+
+class Database:
+    """The bot's SQLite database. Repositories hang off it as attributes."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self.path = path
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        from bot.db.repos import attach_repositories
+
+        attach_repositories(self)
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        """Open (creating if needed) the database file, with WAL, foreign keys and a busy timeout."""
+        target = str(path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(target, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        return cls(conn, target)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.close()
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        """Apply every migration newer than `PRAGMA user_version`; return the resulting version."""
+        current = await self.schema_version()
+        for number, name, sql in load_migrations():
+            if number <= current:
+                continue
+            log.info("applying migration %s", name)
+            async with self._lock:
+                # executescript commits on its own, so the whole file and the version bump run as one script.
+                await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;")
+            current = number
+        return current
+
+    def _in_my_transaction(self) -> bool:
+        return self._owner is not None and self._owner is asyncio.current_task()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Run the block's statements in one transaction: all or nothing."""
+        if self._in_my_transaction():
+            yield
+            return
+        async with self._lock:
+            self._owner = asyncio.current_task()
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[None]:
+        if self._in_my_transaction():
+            yield
+        else:
+            async with self._lock:
+                yield
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement (in a transaction); return the last row id."""
+        async with self.transaction():
+            cursor = await self._conn.execute(sql, params)
+            rowid = cursor.lastrowid or 0
+            await cursor.close()
+            return rowid
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement (in a transaction); return how many rows it changed."""
+        async with self.transaction():
+            cursor = await self._conn.execute(sql, params)
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.transaction():
+            await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._reading():
+            cursor = await self._conn.execute(sql, params)
+            row = await cursor.fetchone()
+            await cursor.close()
+            return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._reading():
+            cursor = await self._conn.execute(sql, params)
+            rows = await cursor.fetchall()
+            await cursor.close()
+            return list(rows)
+
+    async def user_tables(self) -> list[tuple[str, list[str]]]:
+        """Every table with a column that holds a Discord user id, read from SQLite's own schema."""
+        tables = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        found: list[tuple[str, list[str]]] = []
+        for table in tables:
+            columns = await self.fetchall(f"PRAGMA table_info({table['name']})")
+            user_columns = [c["name"] for c in columns if c["name"] == "user_id" or c["name"].endswith("_user_id")]
+            if user_columns:
+                found.append((table["name"], user_columns))
+        return found

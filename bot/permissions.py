@@ -1,0 +1,71 @@
+"""What the bot needs from Discord: one list of permissions (with why), the intents, and the invite link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import discord
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    flag: str  # the discord.Permissions attribute
+    words: str  # the permission's name as Discord's settings show it
+    why: str
+
+
+REQUIRED_PERMISSIONS: tuple[Need, ...] = (
+    Need("view_channel", "View Channels", "see the circle channels"),
+    Need("send_messages", "Send Messages", "post the circle card and turn announcements"),
+    Need("send_messages_in_threads", "Send Messages in Threads", "run circles and prompts in threads"),
+    Need("create_public_threads", "Create Public Threads", "open a thread for replies to a scheduled prompt"),
+    Need("embed_links", "Embed Links", "show the circle card and mod-log entries"),
+    Need("attach_files", "Attach Files", "send attendance summaries as CSV"),
+    Need("read_message_history", "Read Message History", "find its own circle card after a restart"),
+    Need("manage_roles", "Manage Roles", "hand the talking stick in text channels (channel permission overwrites)"),
+    Need("manage_messages", "Manage Messages", "remove messages that a server's filters delete"),
+    Need("mute_members", "Mute Members", "hand the talking stick in voice and stage channels"),
+    Need("move_members", "Move Members", "moderate stage channels for a stage circle"),
+    Need("moderate_members", "Timeout Members", "apply the warning ladder's timeouts"),
+    Need("create_events", "Create Events", "list recurring circles in the server's Events"),
+    Need("manage_events", "Manage Events", "update and cancel the events of recurring circles"),
+)
+
+PRIVILEGED_INTENTS: tuple[tuple[str, str], ...] = (
+    (
+        "Message Content",
+        "read messages in circle channels for gentle-mode reminders, the server's filters and the crisis screen",
+    ),
+)
+
+
+def permissions_needed() -> discord.Permissions:
+    return discord.Permissions(**{need.flag: True for need in REQUIRED_PERMISSIONS})
+
+
+def intents() -> discord.Intents:
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.guild_messages = True
+    chosen.dm_messages = True
+    chosen.voice_states = True
+    chosen.guild_scheduled_events = True
+    chosen.message_content = True
+    return chosen
+
+
+def invite_url(application_id: int | None) -> str:
+    client_id = str(application_id) if application_id else "YOUR_APPLICATION_ID"
+    return (
+        "https://discord.com/oauth2/authorize"
+        f"?client_id={client_id}&scope=bot%20applications.commands&permissions={permissions_needed().value}"
+    )
+
+
+def missing_in(permissions: discord.Permissions, needs: tuple[Need, ...] | list[Need]) -> list[Need]:
+    """The needs that `permissions` does not grant, in the list's order."""
+    return [need for need in needs if not getattr(permissions, need.flag)]
+
+
+def describe(needs: list[Need] | tuple[Need, ...]) -> str:
+    return "\n".join(f"• **{need.words}**: to {need.why}" for need in needs)

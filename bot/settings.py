@@ -1,0 +1,42 @@
+"""The bot's settings, read once from the environment and `.env`, then passed down explicitly."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_PATH = Path("data") / "empathy-circles.db"
+
+
+class Settings(BaseSettings):
+    """Everything that changes between deployments. Importing this module never needs a token."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = Field(default=None, description="The bot's token from the developer portal.")
+    database_path: Path = Field(default=DEFAULT_DATABASE_PATH, description="Where the SQLite database lives.")
+    dev_guild_id: int | None = Field(default=None, description="Sync slash commands to this server at start.")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    warning_seconds: int = Field(default=30, ge=5, le=300, description="Warn the holder this long before a turn ends.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("dev_guild_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelName(self.log_level)  # type: ignore[no-any-return]
