@@ -42,7 +42,6 @@ def load_settings() -> object:
 
 
 def cmd_run(_args: argparse.Namespace) -> int:
-    from bot.app import create_bot
     from bot.settings import Settings
 
     settings = load_settings()
@@ -51,16 +50,13 @@ def cmd_run(_args: argparse.Namespace) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    bot = create_bot(settings)
 
     import discord
 
-    async def main() -> None:
-        async with bot:
-            await bot.start(settings.discord_token.get_secret_value())  # type: ignore[union-attr]
+    from bot.runner import serve
 
     try:
-        asyncio.run(main())
+        asyncio.run(serve(settings))
     except discord.LoginFailure:
         print("Discord did not accept the token. Copy it again from the developer portal (Bot > Reset Token).",
               file=sys.stderr)
