@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.errors",
     "cogs.admin",
+    "cogs.circles",
 )
 
 

@@ -527,7 +527,6 @@ def _next_turn(d: _Draft, t: datetime, prefer: int | None) -> None:
                 continue
             if person in d.passing:
                 d.passing.discard(person)
-                d.spoken.add(person)
                 d.effects.append(TurnPassed(person))
                 continue
             _start_turn(d, t, person)

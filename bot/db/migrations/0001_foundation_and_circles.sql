@@ -17,6 +17,8 @@ CREATE TABLE circles (
     status           TEXT    NOT NULL,
     state            TEXT    NOT NULL,
     card_message_id  INTEGER,
+    -- The facilitator who opened it: told privately when Discord refuses something mid-circle.
+    facilitator_user_id INTEGER,
     next_deadline    TEXT,
     created_at       TEXT    NOT NULL,
     ended_at         TEXT

@@ -29,6 +29,7 @@ class CircleRow:
     status: str
     state: dict[str, Any]
     card_message_id: int | None
+    facilitator_user_id: int | None
     next_deadline: datetime | None
 
 
@@ -46,7 +47,7 @@ class OverwriteRecord:
         return self.role_id if self.role_id is not None else self.user_id  # type: ignore[return-value]
 
 
-_COLUMNS = "id, guild_id, channel_id, channel_kind, status, state, card_message_id, next_deadline"
+_COLUMNS = "id, guild_id, channel_id, channel_kind, status, state, card_message_id, facilitator_user_id, next_deadline"
 
 
 def _row(row: aiosqlite.Row) -> CircleRow:
@@ -58,6 +59,7 @@ def _row(row: aiosqlite.Row) -> CircleRow:
         status=row["status"],
         state=json.loads(row["state"]),
         card_message_id=row["card_message_id"],
+        facilitator_user_id=row["facilitator_user_id"],
         next_deadline=from_db(row["next_deadline"]),
     )
 
@@ -78,13 +80,14 @@ class CircleRepo:
         channel_kind: str,
         status: str,
         state: dict[str, Any],
+        facilitator_user_id: int | None,
         now: datetime,
     ) -> int:
         try:
             return await self._db.execute(
-                "INSERT INTO circles (guild_id, channel_id, channel_kind, status, state, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (guild_id, channel_id, channel_kind, status, _dump(state), to_db(now)),
+                "INSERT INTO circles (guild_id, channel_id, channel_kind, status, state, facilitator_user_id, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, channel_id, channel_kind, status, _dump(state), facilitator_user_id, to_db(now)),
             )
         except sqlite3.IntegrityError as exc:
             raise ActiveCircleExists from exc
@@ -117,6 +120,13 @@ class CircleRepo:
             "WHERE id = ?",
             (status, _dump(state), to_db(next_deadline), to_db(ended_at), circle_id),
         )
+
+    async def ended_with_overwrites(self) -> list[CircleRow]:
+        """Ended circles whose overwrites were not all put back (the bot stopped mid-restore)."""
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM circles WHERE status = 'ended' AND id IN (SELECT circle_id FROM circle_overwrites)"
+        )
+        return [_row(r) for r in rows]
 
     async def set_card(self, circle_id: int, message_id: int) -> None:
         await self._db.execute("UPDATE circles SET card_message_id = ? WHERE id = ?", (message_id, circle_id))

@@ -29,6 +29,7 @@ remembered (up to a cap), so the table is a memo of a pure function, not state t
 
 from __future__ import annotations
 
+import codecs
 import logging
 import unicodedata
 
@@ -113,21 +114,113 @@ _FOLD = _build_table()
 
 def _fold_word(word: str) -> str:
     """Read one word that holds digits or leet symbols: leetspeak, a number, or punctuation."""
+    word = word.strip("!")  # "wow!", "!!!": an exclamation mark at the edge of a word is punctuation
     if not word.strip(_LEET_AND_DIGITS):
         # Only digits and symbols: a number keeps its digits, symbols become separators.
         return word.translate(_SYMBOLS_TO_SPACE)
     digits_end = len(word) - len(word.lstrip(_DIGITS))
     if digits_end and word[digits_end:] in _NUMBER_SUFFIXES:
         return word
-    return word.strip("!").translate(_LEET_TABLE)
+    return word.translate(_LEET_TABLE)
+
+
+def _normalize_plainly(text: str) -> str:
+    """The same folding as :func:`normalize`, written the plain way; the tests hold the two equal."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+    words = text.casefold().translate(_FOLD).split()
+    return " ".join(" ".join([word if word.isalpha() else _fold_word(word) for word in words]).split())
+
+
+# The fast path works on bytes, where str.translate's per-character dictionary look-ups become one table
+# look-up per byte. Everything below is an optimisation of _normalize_plainly and must stay equal to it.
+
+
+class _KeepsNonAscii(Exception):
+    """A run of characters holds a letter that stays non-ASCII (Cyrillic б, 日): take the general path."""
+
+
+def _fold_run(error: UnicodeError) -> tuple[str, int]:
+    # Codec error handler: called by str.encode("ascii") once per run of non-ASCII characters.
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    folded_run = []
+    for char in error.object[error.start : error.end]:
+        folded = _FOLD[ord(char)]
+        if folded is None:
+            continue
+        if not folded.isascii():
+            raise _KeepsNonAscii
+        folded_run.append(folded)
+    return "".join(folded_run), error.end
+
+
+_ERROR_HANDLER = "empathy-circles.guidelines.fold"
+# A named error handler is the only way to hook str.encode; registering the same pure function again (on a
+# reload) just replaces it.
+codecs.register_error(_ERROR_HANDLER, _fold_run)
+
+
+def _byte_table(mapping: dict[int, int]) -> bytes:
+    table = bytearray(range(256))
+    for byte, replacement in mapping.items():
+        table[byte] = replacement
+    return bytes(table)
+
+
+_SPACE = ord(" ")
+_LEET_BYTES = frozenset(_LEET_SYMBOLS.encode())
+_DIGIT_BYTES = frozenset(_DIGITS.encode())
+# ASCII text that skipped casefold: lowercase it, keep letters, digits and leet symbols, space the rest.
+_ASCII_FOLD = _byte_table(
+    {
+        byte: (ord(chr(byte).lower()) if chr(byte).isalnum() or byte in _LEET_BYTES else _SPACE)
+        for byte in range(128)
+    }
+)
+# Bytes already folded by _FOLD or the error handler: only ASCII punctuation is left to space.
+_PUNCTUATION_TO_SPACE = _byte_table(
+    {byte: _SPACE for byte in range(128) if not (chr(byte).isalnum() or byte in _LEET_BYTES)}
+)
+# Folded bytes as classes: "a" for a letter byte (any byte of a multi-byte letter too), "0" for a digit or
+# leet symbol, space for space. A word mixes letters with digits or symbols exactly when "a0" or "0a" appears.
+_CLASSES = _byte_table(
+    {byte: ord("0") if byte in _DIGIT_BYTES or byte in _LEET_BYTES else ord("a") for byte in range(256)}
+    | {_SPACE: _SPACE}
+)
+_BYTE_SYMBOLS_TO_SPACE = _byte_table(dict.fromkeys(_LEET_BYTES, _SPACE))
+
+
+def _collapse(folded: bytes) -> bytes:
+    while b"  " in folded:
+        folded = folded.replace(b"  ", b" ")
+    return folded.strip(b" ")
 
 
 def normalize(text: str) -> str:
     """Fold ``text`` for filtering: see the module docstring for every step and the treatment of digits."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-    words = text.casefold().translate(_FOLD).split()
-    joined = " ".join(words)
-    if joined.replace(" ", "").isalpha() or not joined:
-        return joined  # the common case: nothing that could be leetspeak
+    if text.isascii():
+        folded = text.encode("ascii").translate(_ASCII_FOLD)
+    else:
+        decomposed = unicodedata.normalize("NFKD", text).casefold()
+        try:
+            folded = decomposed.encode("ascii", _ERROR_HANDLER).translate(_PUNCTUATION_TO_SPACE)
+        except _KeepsNonAscii:
+            folded = decomposed.translate(_FOLD).encode("utf-8")
+    folded = _collapse(folded)
+    if b"!" in folded:
+        # An "!" at the edge of a word is punctuation. Strip it here in a few passes, which covers "wow!!!";
+        # anything left is read word by word below.
+        for _ in range(3):
+            if b"! " not in folded and b" !" not in folded:
+                break
+            folded = folded.replace(b"! ", b" ").replace(b" !", b" ")
+        folded = _collapse(folded.strip(b"!"))
+    classes = folded.translate(_CLASSES)
+    if b"0" not in classes:
+        return folded.decode("utf-8")  # letters only: the common case
+    if b"a0" not in classes and b"0a" not in classes:
+        # Digits and symbols only in words without letters: numbers stay, lone symbols separate.
+        return _collapse(folded.translate(_BYTE_SYMBOLS_TO_SPACE)).decode("utf-8")
+    words = folded.decode("utf-8").split(" ")
     return " ".join(" ".join([word if word.isalpha() else _fold_word(word) for word in words]).split())

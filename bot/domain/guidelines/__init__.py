@@ -1,0 +1,69 @@
+"""Community guidelines: the group's agreements, word filters, the warning ladder and the AutoMod mirror.
+
+Pure rules, no Discord: the guidelines cog asks the crisis screen first (a person in crisis is never
+punished), then uses :class:`FilterSet` to see which filters a message trips, and the ladder functions to
+decide what a warning leads to.
+"""
+
+from .automod import MAX_AUTOMOD_KEYWORD_LENGTH, MAX_AUTOMOD_KEYWORDS, AutoModPlan, plan_automod
+from .filters import (
+    MAX_PATTERN_LENGTH,
+    MAX_PHRASE_LENGTH,
+    FilterAction,
+    FilterHit,
+    FilterInputError,
+    FilterKind,
+    FilterRule,
+    FilterScope,
+    FilterSet,
+    compile_pattern,
+    validate_phrase,
+)
+from .ladder import (
+    DEFAULT_LADDER,
+    DEFAULT_WARNING_POINTS,
+    MAX_TIMEOUT,
+    WARNING_EXPIRY,
+    LadderAction,
+    LadderError,
+    LadderRung,
+    WarningRecord,
+    active_points,
+    can_warn,
+    rung_for,
+    validate_ladder,
+)
+from .normalize import normalize
+from .rules import DEFAULT_RULES
+
+__all__ = [
+    "DEFAULT_LADDER",
+    "DEFAULT_RULES",
+    "DEFAULT_WARNING_POINTS",
+    "MAX_AUTOMOD_KEYWORDS",
+    "MAX_AUTOMOD_KEYWORD_LENGTH",
+    "MAX_PATTERN_LENGTH",
+    "MAX_PHRASE_LENGTH",
+    "MAX_TIMEOUT",
+    "WARNING_EXPIRY",
+    "AutoModPlan",
+    "FilterAction",
+    "FilterHit",
+    "FilterInputError",
+    "FilterKind",
+    "FilterRule",
+    "FilterScope",
+    "FilterSet",
+    "LadderAction",
+    "LadderError",
+    "LadderRung",
+    "WarningRecord",
+    "active_points",
+    "can_warn",
+    "compile_pattern",
+    "normalize",
+    "plan_automod",
+    "rung_for",
+    "validate_ladder",
+    "validate_phrase",
+]

@@ -1,0 +1,177 @@
+"""Everything the circle says, in one place: warm, short, plain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.circle import CircleFormat, CircleSettings, Enforcement
+
+
+def when(moment: datetime) -> str:
+    """A Discord timestamp that every client counts down by itself."""
+    return f"<t:{int(moment.timestamp())}:R>"
+
+
+def minutes(seconds: int) -> str:
+    value = seconds / 60
+    if value < 1:
+        return f"{seconds} seconds"
+    text = f"{value:g}"
+    return f"{text} minute" if text == "1" else f"{text} minutes"
+
+
+def mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+CARD_TITLES = {
+    CircleFormat.TALKING_STICK: "🪶 A talking-stick circle is open",
+    CircleFormat.EMPATHY: "🪶 An empathy circle is open",
+}
+
+HOW_IT_WORKS = {
+    CircleFormat.TALKING_STICK: (
+        "One person holds the talking stick and shares; everyone else listens.\n"
+        "When your turn comes you can share, or simply pass: it's always okay to pass.\n"
+        "Press **I'm done** when you've finished, and the stick moves on."
+    ),
+    CircleFormat.EMPATHY: (
+        "The speaker shares and picks one active listener.\n"
+        "The listener reflects back what they heard, until the speaker feels heard.\n"
+        "Then the listener becomes the next speaker. It's always okay to pass."
+    ),
+}
+
+ENFORCEMENT_NOTE = {
+    Enforcement.STRICT: "Only the person holding the stick can post here during a turn (facilitators too).",
+    Enforcement.GENTLE: "Everyone can still post, but please let the person holding the stick speak.",
+}
+
+ADMIN_NOTE = "Server admins and the owner can always post: Discord lets them past any lock."
+
+
+def settings_line(settings: CircleSettings) -> str:
+    rounds = "1 round" if settings.rounds == 1 else f"{settings.rounds} rounds"
+    return f"{minutes(settings.turn_seconds)} a turn · {rounds} · {settings.enforcement.value}"
+
+
+OPENED = "Your circle is open in {channel}. When people have joined, use `/circle start`."
+JOINED = "You're in. Welcome. When your turn comes you can share or pass; both are okay."
+JOINED_MID = "You're in. Welcome. You'll get a turn later in this round."
+LEFT = "You've left the circle. Take care of yourself; you're welcome back any time."
+PASS_NOTED = "Noted: you'll pass your coming turn. No reason needed."
+DONE_THANKS = "Thank you for sharing."
+STARTED = "The circle has started."
+PAUSED_REPLY = "Paused. The clock is held."
+RESUMED_REPLY = "Resumed."
+SKIPPED_REPLY = "The stick has moved on."
+ENDED_REPLY = "The circle has ended and the channel is back as it was."
+
+NO_CIRCLE = "There's no open circle in this channel. A facilitator can open one with `/circle open`."
+ALREADY_OPEN = "This channel already has an open circle. End it with `/circle end` before opening another."
+EMPATHY_LATER = (
+    "The empathy format isn't available yet. For now, open a `talking-stick` circle: it works the same way, "
+    "one person at a time."
+)
+VOICE_LATER = (
+    "Circles in voice and stage channels aren't available yet. Please open the circle in a text channel for now."
+)
+THREAD_STRICT = (
+    "Threads can't be locked to one speaker (they have no permission settings of their own). "
+    "Open the circle with `enforcement: gentle`, or use a text channel."
+)
+NOT_A_CIRCLE_CHANNEL = "Circles can be held in text channels and threads. Please pick one of those."
+
+HOLDER_ONLY = "Only the person holding the stick can do that."
+NOT_IN_CIRCLE = "You're not in this circle. Press **Join** on the card if you'd like to take part."
+
+
+def turn_started(holder: int, ends_at: datetime | None, round_: int, rounds: int, round_opened: bool) -> str:
+    lines = []
+    if round_opened:
+        lines.append(f"**Round {round_} of {rounds}** begins." if rounds > 1 else "**The circle begins.**")
+    if ends_at is None:
+        lines.append(f"🪶 {mention(holder)}, the stick is yours when the circle resumes.")
+    else:
+        lines.append(f"🪶 {mention(holder)}, the stick is yours. Share if you'd like, or pass. Time ends {when(ends_at)}.")
+    return "\n".join(lines)
+
+
+def warning(holder: int, ends_at: datetime) -> str:
+    return f"⏳ {mention(holder)}, a gentle heads-up: your time ends {when(ends_at)}. Take a moment to close."
+
+
+def paused(holder: int | None) -> str:
+    if holder is None:
+        return "⏸️ The circle is paused."
+    return f"⏸️ The circle is paused. {mention(holder)} keeps the stick and their time is held."
+
+
+def resumed(holder: int | None, ends_at: datetime) -> str:
+    if holder is None:
+        return "▶️ The circle continues."
+    return f"▶️ The circle continues. {mention(holder)}, your time ends {when(ends_at)}."
+
+
+def extended(holder: int | None, ends_at: datetime | None, seconds: int) -> str:
+    who = mention(holder) if holder else "This turn"
+    if ends_at is None:
+        return f"{who} has {minutes(seconds)} more, once the circle resumes."
+    return f"{who} has {minutes(seconds)} more. Time now ends {when(ends_at)}."
+
+
+def ended(reason: str) -> str:
+    if reason == "empty":
+        return "🌿 Everyone has left, so the circle has closed. Thank you for being here."
+    return "🌿 The circle has closed. Thank you all for sharing and for listening."
+
+
+def status_lines(
+    *,
+    settings: CircleSettings,
+    status: str,
+    round_: int,
+    holder: int | None,
+    time_left_seconds: int | None,
+    ends_at: datetime | None,
+    upcoming: list[int],
+    passing: set[int],
+    participants: int,
+) -> str:
+    lines = [f"**{settings.format.value} circle** · {settings_line(settings)}"]
+    if status == "gathering":
+        lines.append(f"Gathering: {participants} joined so far. A facilitator will start it soon.")
+        return "\n".join(lines)
+    lines.append(f"Round {round_} of {settings.rounds}" + (" · paused" if status == "paused" else ""))
+    if holder is not None:
+        if status == "paused" and time_left_seconds is not None:
+            lines.append(f"Holding the stick: {mention(holder)} ({minutes(time_left_seconds)} left, held)")
+        elif ends_at is not None:
+            lines.append(f"Holding the stick: {mention(holder)} (time ends {when(ends_at)})")
+    if upcoming:
+        names = ", ".join(mention(u) + (" (passing)" if u in passing else "") for u in upcoming)
+        lines.append(f"Still to speak this round: {names}")
+    else:
+        lines.append("Everyone else has spoken this round.")
+    return "\n".join(lines)
+
+
+def reminder(channel_mention: str) -> str:
+    return (
+        f"A gentle reminder from the circle in {channel_mention}: someone is holding the talking stick right now. "
+        "Your turn will come, and you can share then. Thank you for listening. 🌿"
+    )
+
+
+def permission_problem(action: str, missing: str) -> str:
+    return (
+        f"I couldn't {action} because I'm missing a permission: **{missing}**. Nothing else has changed. "
+        "A server admin can grant it in the channel's settings (Permissions), then try again."
+    )
+
+
+def discord_problem(action: str) -> str:
+    return (
+        f"Discord didn't let me {action} just now. The circle is safe and keeps its place. "
+        "I'll try again at the next turn, or you can press **Try again** or end the circle cleanly."
+    )
