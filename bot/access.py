@@ -71,6 +71,24 @@ async def require(bot: CircleBot, interaction: discord.Interaction, needed: Stan
     return standing
 
 
+async def require_in_guild(bot: CircleBot, user_id: int, guild_id: int, needed: Standing) -> None:
+    """The same check for a button pressed in a DM, where the interaction carries no server."""
+    guild = bot.get_guild(guild_id)
+    if guild is None:
+        raise UserFacingError("I can't reach that server any more.")
+    member = guild.get_member(user_id)
+    if member is None:
+        try:
+            member = await guild.fetch_member(user_id)
+        except discord.HTTPException:
+            raise NotAllowed(REFUSALS[needed]) from None
+    facilitator = await is_facilitator_member(bot, guild, member)
+    admin = guild.owner_id == member.id or member.guild_permissions.manage_guild or member.guild_permissions.administrator
+    standing = Standing.ADMIN if admin else Standing.FACILITATOR if facilitator else Standing.MEMBER
+    if standing < needed:
+        raise NotAllowed(REFUSALS[needed])
+
+
 async def is_facilitator_member(bot: CircleBot, guild: discord.Guild, member: discord.Member) -> bool:
     """For decisions about other people (who keeps speaking rights in a locked channel)."""
     if guild.owner_id == member.id:

@@ -491,11 +491,31 @@ class StandIn:
         assert self.bot is not None
         guild = self.bot.get_guild(self.guild_id)
         assert guild is not None
-        member = guild.get_member(user_id)
+        member = self.member_object(user_id)
         channel = guild.get_channel_or_thread(channel_id)
-        if member is None or channel is None:
+        if channel is None:
             return EVERYONE_PERMISSIONS
         return str(channel.permissions_for(member).value)
+
+    def member_object(self, user_id: int) -> discord.Member:
+        """A discord.py Member built from Discord's side of the state (the bot caches few members)."""
+        assert self.bot is not None
+        guild = self.bot.get_guild(self.guild_id)
+        assert guild is not None
+        if user_id == self.bot_id:
+            return guild.me
+        return discord.Member(data=copy.deepcopy(self.member(user_id)), guild=guild, state=self.bot._connection)  # type: ignore[arg-type]
+
+    def can_post(self, user: int | str, channel: int | str) -> bool:
+        """Whether Discord would let this person send messages in the channel right now."""
+        assert self.bot is not None
+        user_id = self.user_id(user) if isinstance(user, str) else user
+        channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
+        guild = self.bot.get_guild(self.guild_id)
+        assert guild is not None
+        target = guild.get_channel_or_thread(channel_id)
+        assert target is not None
+        return bool(target.permissions_for(self.member_object(user_id)).send_messages)
 
     def _base_interaction(self, kind: int, user_id: int, channel_id: int) -> dict[str, Any]:
         interaction_id = self.next_id()
@@ -888,9 +908,14 @@ class StandIn:
         if not (perms.administrator or perms.manage_roles):
             self._raise(403, 50013, "Missing Permissions")
         allow, deny = int(body.get("allow", 0)), int(body.get("deny", 0))
-        if not perms.administrator and (allow | deny) & ~perms.value:
-            self._raise(403, 50013, "Missing Permissions")
         channel = self.channel(channel_id)
+        # Discord: only permissions the bot has can be allowed or denied, unless the bot has a Manage Roles
+        # overwrite in the channel itself.
+        manage_roles = discord.Permissions(manage_roles=True).value
+        mine = {self.bot_user["id"], *self.member(self.bot_id)["roles"]}
+        exempt = any(o["id"] in mine and int(o["allow"]) & manage_roles for o in channel["permission_overwrites"])
+        if not perms.administrator and not exempt and (allow | deny) & ~perms.value:
+            self._raise(403, 50013, "Missing Permissions")
         target = params["target"]
         rest = [o for o in channel["permission_overwrites"] if o["id"] != target]
         rest.append({"id": target, "type": int(body.get("type", 0)), "allow": str(allow), "deny": str(deny)})
@@ -977,6 +1002,20 @@ class StandIn:
             )
         self.commands[scope] = answered
         return answered
+
+    async def _get_user(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
+        try:
+            return dict(self.member(params["user_id"])["user"])
+        except KeyError:
+            self._raise(404, 10013, "Unknown User")
+            raise
+
+    async def _get_member(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
+        try:
+            return {**copy.deepcopy(self.member(params["member_id"])), "guild_id": self.guild["id"]}
+        except KeyError:
+            self._raise(404, 10007, "Unknown Member")
+            raise
 
     async def _me(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
         return self.bot_user
@@ -1169,6 +1208,8 @@ def _component_type(message: dict[str, Any], custom_id: str) -> int:
 _REST = {
     ("GET", "/users/@me"): StandIn._me,
     ("GET", "/oauth2/applications/@me"): StandIn._application,
+    ("GET", "/users/{user_id}"): StandIn._get_user,
+    ("GET", "/guilds/{guild_id}/members/{member_id}"): StandIn._get_member,
     ("PUT", "/applications/{application_id}/commands"): StandIn._sync_commands,
     ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands"): StandIn._sync_commands,
     ("POST", "/channels/{channel_id}/messages"): StandIn._post_message,

@@ -527,6 +527,7 @@ def _next_turn(d: _Draft, t: datetime, prefer: int | None) -> None:
                 continue
             if person in d.passing:
                 d.passing.discard(person)
+                d.spoken.add(person)
                 d.effects.append(TurnPassed(person))
                 continue
             _start_turn(d, t, person)
@@ -833,7 +834,7 @@ def confirm_heard(state: CircleState, speaker_id: int, heard: bool, now: datetim
         raise CircleRuleError("Your listener hasn't reflected back yet.")
     if heard:
         _heard(d, now)
-    elif d.attempt < MAX_REFLECTIONS:
+    elif d.attempt <= MAX_REFLECTIONS:
         assert d.listener is not None
         d.attempt += 1
         ends_at = _arm(d, now, Phase.REFLECTING)

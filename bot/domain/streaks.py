@@ -158,7 +158,7 @@ def compute_streaks(
     )
 
     # Nothing before the member's first attended session can count or break anything.
-    first = 0
+    first = next((i for i, r in enumerate(held) if r.session_id in attended_set), len(held))
     held_weeks: set[int] = set()
     attended_weeks: set[int] = set()
     series_marks: dict[int, list[bool]] = {}

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 SEND = discord.Permissions(send_messages=True).value
 VIEW = discord.Permissions(view_channel=True).value
+# With Manage Roles allowed on its own overwrite, Discord lets the bot keep bits it lacks itself in other
+# overwrites (say @everyone's deny of a permission the bot was never given) while it adds the send deny.
+MANAGE_ROLES = discord.Permissions(manage_roles=True).value
 ROLE, MEMBER = 0, 1
 
 
@@ -85,7 +88,7 @@ class TextFloor:
         if target == guild.id:  # @everyone
             return Overwrite(ROLE, allow & ~SEND, deny | SEND)
         if target == guild.me.id:
-            return Overwrite(MEMBER, allow | SEND | VIEW, deny & ~(SEND | VIEW))
+            return Overwrite(MEMBER, allow | SEND | VIEW | MANAGE_ROLES, deny & ~(SEND | VIEW | MANAGE_ROLES))
         if target == self.facilitator_role_id:
             return Overwrite(ROLE, allow | SEND, deny & ~SEND)
         if original.kind == MEMBER and target in speakers:

@@ -380,7 +380,8 @@ class CircleService:
         elif action == "pass":
             await self.pass_turn(interaction, loaded)
         elif action in ("retry", "end"):
-            await access.require(self.bot, interaction, Standing.FACILITATOR)
+            # These buttons may be pressed in a DM, where the interaction has no server: check in the circle's.
+            await access.require_in_guild(self.bot, user, loaded.row.guild_id, Standing.FACILITATOR)
             if action == "end":
                 await self.change(loaded, rules.end, interaction=interaction, reply=texts.ENDED_REPLY)
             else:

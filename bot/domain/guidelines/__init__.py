@@ -33,7 +33,7 @@ from .ladder import (
     rung_for,
     validate_ladder,
 )
-from .normalize import normalize
+from .folding import normalize
 from .rules import DEFAULT_RULES
 
 __all__ = [

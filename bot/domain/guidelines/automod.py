@@ -5,7 +5,7 @@ posted) cannot. But AutoMod is simpler: keywords are case-insensitive and use ``
 **no** accent, look-alike or leetspeak folding, so ``ássholé``, ``аss`` (Cyrillic ``а``) or ``4ss`` slip past a
 keyword ``ass``. The mirror is a first line only; the bot's filter still checks every message with folding.
 
-Each phrase is sent in its folded form (:func:`~bot.domain.guidelines.normalize.normalize`): lowercase, no
+Each phrase is sent in its folded form (:func:`~bot.domain.guidelines.folding.normalize`): lowercase, no
 accents, words separated by single spaces. A bare keyword is matched by AutoMod as whole words, the same way
 the bot matches phrases. A ``*`` an admin typed is never passed on as a wildcard: folding has already turned it
 into a word break, exactly as the bot's own filter reads it, so ``sh*t`` is the two words ``sh t`` in both.
@@ -17,7 +17,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .normalize import normalize
+from .folding import normalize
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Word filters a server chooses: phrases and patterns, matched in one pass each.
 
-Both kinds look at :func:`~bot.domain.guidelines.normalize.normalize` d text, never the raw message: lowercase,
+Both kinds look at :func:`~bot.domain.guidelines.folding.normalize` d text, never the raw message: lowercase,
 no accents, look-alike letters and leetspeak folded, and single spaces between words (punctuation is a
 space). That is what makes ``ÁSS``, ``аss`` (Cyrillic ``а``), ``4ss`` and ``@ss`` all the phrase ``ass``, and it
 is what a pattern must be written against: ``\\bfree nitro\\b``, not ``free-nitro!``. Patterns are
@@ -36,7 +36,7 @@ from typing import Any
 import ahocorasick
 import re2
 
-from .normalize import normalize
+from .folding import normalize
 
 log = logging.getLogger(__name__)
 

@@ -132,8 +132,9 @@ def _normalize_plainly(text: str) -> str:
     return " ".join(" ".join([word if word.isalpha() else _fold_word(word) for word in words]).split())
 
 
-# The fast path works on bytes, where str.translate's per-character dictionary look-ups become one table
-# look-up per byte. Everything below is an optimisation of _normalize_plainly and must stay equal to it.
+# The fast path below is an optimisation of _normalize_plainly and must stay equal to it. Per-character work
+# happens in C: bytes.translate for ASCII, a codec error handler called once per run of non-ASCII characters,
+# and str.find for the few words that hold digits or symbols.
 
 
 class _KeepsNonAscii(Exception):
@@ -141,7 +142,7 @@ class _KeepsNonAscii(Exception):
 
 
 def _fold_run(error: UnicodeError) -> tuple[str, int]:
-    # Codec error handler: called by str.encode("ascii") once per run of non-ASCII characters.
+    # Codec error handler: str.encode("ascii", ...) calls it once per run of non-ASCII characters.
     if not isinstance(error, UnicodeEncodeError):
         raise error
     folded_run = []
@@ -156,8 +157,8 @@ def _fold_run(error: UnicodeError) -> tuple[str, int]:
 
 
 _ERROR_HANDLER = "empathy-circles.guidelines.fold"
-# A named error handler is the only way to hook str.encode; registering the same pure function again (on a
-# reload) just replaces it.
+# A named error handler is the only way to hook str.encode. Registering is idempotent (the same pure function
+# under the same name), so importing this module twice changes nothing.
 codecs.register_error(_ERROR_HANDLER, _fold_run)
 
 
@@ -168,59 +169,69 @@ def _byte_table(mapping: dict[int, int]) -> bytes:
     return bytes(table)
 
 
+def _kept(byte: int) -> bool:
+    return chr(byte).isalnum() or chr(byte) in _LEET_SYMBOLS
+
+
 _SPACE = ord(" ")
-_LEET_BYTES = frozenset(_LEET_SYMBOLS.encode())
-_DIGIT_BYTES = frozenset(_DIGITS.encode())
-# ASCII text that skipped casefold: lowercase it, keep letters, digits and leet symbols, space the rest.
-_ASCII_FOLD = _byte_table(
-    {
-        byte: (ord(chr(byte).lower()) if chr(byte).isalnum() or byte in _LEET_BYTES else _SPACE)
-        for byte in range(128)
-    }
-)
-# Bytes already folded by _FOLD or the error handler: only ASCII punctuation is left to space.
-_PUNCTUATION_TO_SPACE = _byte_table(
-    {byte: _SPACE for byte in range(128) if not (chr(byte).isalnum() or byte in _LEET_BYTES)}
-)
-# Folded bytes as classes: "a" for a letter byte (any byte of a multi-byte letter too), "0" for a digit or
-# leet symbol, space for space. A word mixes letters with digits or symbols exactly when "a0" or "0a" appears.
-_CLASSES = _byte_table(
-    {byte: ord("0") if byte in _DIGIT_BYTES or byte in _LEET_BYTES else ord("a") for byte in range(256)}
-    | {_SPACE: _SPACE}
-)
-_BYTE_SYMBOLS_TO_SPACE = _byte_table(dict.fromkeys(_LEET_BYTES, _SPACE))
+# Raw ASCII text (it skips casefold): lowercase letters, keep digits and leet symbols, space the rest.
+_ASCII_FOLD = _byte_table({byte: ord(chr(byte).lower()) if _kept(byte) else _SPACE for byte in range(128)})
+# The error handler's output: already folded, only ASCII punctuation is left to space.
+_PUNCTUATION_TO_SPACE = _byte_table({byte: _SPACE for byte in range(128) if not _kept(byte)})
+# Deleting these from folded ASCII leaves only digits and leet symbols.
+_LETTERS_AND_SPACE = bytes(byte for byte in range(128) if chr(byte).isalpha() or byte == _SPACE)
 
 
-def _collapse(folded: bytes) -> bytes:
-    while b"  " in folded:
-        folded = folded.replace(b"  ", b" ")
-    return folded.strip(b" ")
+class _Classes(dict[int, str]):
+    """Folded text as classes: "0" for a digit or leet symbol, space for space, "a" for anything else."""
+
+    def __missing__(self, code_point: int) -> str:
+        return "a"
+
+
+# Every ASCII character is filled in: str.translate would otherwise call __missing__ for each letter.
+_CLASSES = _Classes(dict.fromkeys(range(128), "a") | dict.fromkeys(map(ord, _LEET_AND_DIGITS), "0") | {_SPACE: " "})
+
+
+def _collapse(folded: str) -> str:
+    while "  " in folded:
+        folded = folded.replace("  ", " ")
+    return folded.strip(" ")
 
 
 def normalize(text: str) -> str:
     """Fold ``text`` for filtering: see the module docstring for every step and the treatment of digits."""
     if text.isascii():
-        folded = text.encode("ascii").translate(_ASCII_FOLD)
+        ascii_folded = text.encode("ascii").translate(_ASCII_FOLD)
+        if not ascii_folded.translate(None, _LETTERS_AND_SPACE):
+            return _collapse(ascii_folded.decode("ascii"))  # the common case: words of letters only
+        folded = ascii_folded.decode("ascii")
     else:
         decomposed = unicodedata.normalize("NFKD", text).casefold()
         try:
-            folded = decomposed.encode("ascii", _ERROR_HANDLER).translate(_PUNCTUATION_TO_SPACE)
+            folded = decomposed.encode("ascii", _ERROR_HANDLER).translate(_PUNCTUATION_TO_SPACE).decode("ascii")
         except _KeepsNonAscii:
-            folded = decomposed.translate(_FOLD).encode("utf-8")
-    folded = _collapse(folded)
-    if b"!" in folded:
-        # An "!" at the edge of a word is punctuation. Strip it here in a few passes, which covers "wow!!!";
-        # anything left is read word by word below.
-        for _ in range(3):
-            if b"! " not in folded and b" !" not in folded:
-                break
-            folded = folded.replace(b"! ", b" ").replace(b" !", b" ")
-        folded = _collapse(folded.strip(b"!"))
+            folded = decomposed.translate(_FOLD)
+    return _fold_digit_words(_collapse(folded))
+
+
+def _fold_digit_words(folded: str) -> str:
+    """Run :func:`_fold_word` on each word that holds a digit or symbol, then space any lone symbols."""
     classes = folded.translate(_CLASSES)
-    if b"0" not in classes:
-        return folded.decode("utf-8")  # letters only: the common case
-    if b"a0" not in classes and b"0a" not in classes:
-        # Digits and symbols only in words without letters: numbers stay, lone symbols separate.
-        return _collapse(folded.translate(_BYTE_SYMBOLS_TO_SPACE)).decode("utf-8")
-    words = folded.decode("utf-8").split(" ")
-    return " ".join(" ".join([word if word.isalpha() else _fold_word(word) for word in words]).split())
+    where = classes.find("0")
+    if where < 0:
+        return folded
+    pieces = []
+    copied = 0
+    while where >= 0:
+        start = folded.rfind(" ", 0, where) + 1
+        end = folded.find(" ", where)
+        if end < 0:
+            end = len(folded)
+        if "a" in classes[start:end]:  # letters too: leetspeak or a number with a unit
+            pieces.append(folded[copied:start])
+            pieces.append(_fold_word(folded[start:end]))
+            copied = end
+        where = classes.find("0", end)
+    pieces.append(folded[copied:])
+    return _collapse("".join(pieces).translate(_SYMBOLS_TO_SPACE))
