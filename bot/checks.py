@@ -30,7 +30,9 @@ def data_file_checks() -> list[tuple[str, Callable[[], object]]]:
     except ImportError:
         resources = None  # type: ignore[assignment]
     if resources is not None and hasattr(resources, "load_resources"):
-        checks.append(("crisis resources", lambda: resources.load_resources(resources.default_resources_path())))
+        checks.append(
+            ("crisis resources", lambda: resources.load_resources(resources.default_resources_path()))
+        )
     try:
         from bot.domain import crisis
     except ImportError:
@@ -56,7 +58,10 @@ def run_check(out: Callable[[str], None] = print) -> int:
     failures = 0
     try:
         settings = Settings()
-        out("Settings: ok" + ("" if settings.discord_token else " (no DISCORD_TOKEN yet: `run` will need one)"))
+        out(
+            "Settings: ok"
+            + ("" if settings.discord_token else " (no DISCORD_TOKEN yet: `run` will need one)")
+        )
     except ValidationError as exc:
         failures += 1
         for error in exc.errors():

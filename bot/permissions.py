@@ -22,7 +22,11 @@ REQUIRED_PERMISSIONS: tuple[Need, ...] = (
     Need("embed_links", "Embed Links", "show the circle card and mod-log entries"),
     Need("attach_files", "Attach Files", "send attendance summaries as CSV"),
     Need("read_message_history", "Read Message History", "find its own circle card after a restart"),
-    Need("manage_roles", "Manage Roles", "hand the talking stick in text channels (channel permission overwrites)"),
+    Need(
+        "manage_roles",
+        "Manage Roles",
+        "hand the talking stick in text channels (channel permission overwrites)",
+    ),
     Need("manage_messages", "Manage Messages", "remove messages that a server's filters delete"),
     Need("mute_members", "Mute Members", "hand the talking stick in voice and stage channels"),
     Need("move_members", "Move Members", "moderate stage channels for a stage circle"),

@@ -19,14 +19,18 @@ async def send_private(interaction: discord.Interaction, content: str | None = N
     """An ephemeral answer: the first response if there was none yet, else a follow-up."""
     kwargs.setdefault("allowed_mentions", QUIET)
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
+        await interaction.followup.send(content or "", ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
 def _unwrap(error: BaseException) -> BaseException:
-    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError) and error.__cause__:
-        if isinstance(error, app_commands.TransformerError) and not isinstance(error.__cause__, UserFacingError):
+    while (
+        isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError) and error.__cause__
+    ):
+        if isinstance(error, app_commands.TransformerError) and not isinstance(
+            error.__cause__, UserFacingError
+        ):
             break
         error = error.__cause__
     return error
@@ -65,7 +69,9 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
 class GuardedView(discord.ui.View):
     """A view whose failures are answered like a slash command's: privately, with a reference code if unexpected."""
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
         await report_error(interaction, error)
 
 

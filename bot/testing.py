@@ -68,7 +68,13 @@ class Call:
     json: Any
 
     def line(self) -> dict[str, Any]:
-        return {"step": self.step, "method": self.method, "path": self.path, "params": self.params, "json": self.json}
+        return {
+            "step": self.step,
+            "method": self.method,
+            "path": self.path,
+            "params": self.params,
+            "json": self.json,
+        }
 
 
 @dataclass
@@ -131,7 +137,9 @@ _PARAM = re.compile(r"\{(\w+)\}")
 
 def route_params(route: Route) -> dict[str, str]:
     """The route's parameters as strings, read by matching its URL against its template."""
-    pattern = "^" + _PARAM.sub(r"(?P<\1>[^/?]+)", re.escape(route.path).replace(r"\{", "{").replace(r"\}", "}"))
+    pattern = "^" + _PARAM.sub(
+        r"(?P<\1>[^/?]+)", re.escape(route.path).replace(r"\{", "{").replace(r"\}", "}")
+    )
     url = route.url[len(Route.BASE) :] if route.url.startswith(Route.BASE) else route.url
     url = url.split("?", 1)[0]
     match = re.match(pattern + "$", url)
@@ -363,7 +371,8 @@ class StandIn:
     def overwrites(self, channel_id: int) -> dict[int, tuple[int, int]]:
         """Channel overwrites as Discord has them: target id -> (allow, deny)."""
         return {
-            int(o["id"]): (int(o["allow"]), int(o["deny"])) for o in self.channel(channel_id)["permission_overwrites"]
+            int(o["id"]): (int(o["allow"]), int(o["deny"]))
+            for o in self.channel(channel_id)["permission_overwrites"]
         }
 
     def next_id(self) -> int:
@@ -504,7 +513,8 @@ class StandIn:
         assert guild is not None
         if user_id == self.bot_id:
             return guild.me
-        return discord.Member(data=copy.deepcopy(self.member(user_id)), guild=guild, state=self.bot._connection)  # type: ignore[arg-type]
+        data: Any = copy.deepcopy(self.member(user_id))
+        return discord.Member(data=data, guild=guild, state=self.bot._connection)
 
     def can_post(self, user: int | str, channel: int | str) -> bool:
         """Whether Discord would let this person send messages in the channel right now."""
@@ -530,8 +540,11 @@ class StandIn:
             "guild_id": self.guild["id"],
             "guild": {"id": self.guild["id"], "locale": "en-US", "features": []},
             "channel_id": str(channel_id),
-            "channel": {**{k: v for k, v in channel.items() if k != "permission_overwrites"},
-                        "guild_id": self.guild["id"], "permissions": member["permissions"]},
+            "channel": {
+                **{k: v for k, v in channel.items() if k != "permission_overwrites"},
+                "guild_id": self.guild["id"],
+                "permissions": member["permissions"],
+            },
             "member": member,
             "token": token,
             "version": 1,
@@ -557,7 +570,9 @@ class StandIn:
             leaf.append(self._option(name.replace("_", "-") if name.endswith("_") else name, value, resolved))
         opts: list[dict[str, Any]] = leaf
         if len(names) == 3:
-            opts = [{"type": 2, "name": names[1], "options": [{"type": 1, "name": names[2], "options": leaf}]}]
+            opts = [
+                {"type": 2, "name": names[1], "options": [{"type": 1, "name": names[2], "options": leaf}]}
+            ]
         elif len(names) == 2:
             opts = [{"type": 1, "name": names[1], "options": leaf}]
         data["data"] = {
@@ -602,7 +617,9 @@ class StandIn:
             return {"name": name, "type": 10, "value": value}
         return {"name": name, "type": 3, "value": str(value)}
 
-    async def slash(self, user: int | str, command: str, channel: int | str | None = None, **options: Any) -> str:
+    async def slash(
+        self, user: int | str, command: str, channel: int | str | None = None, **options: Any
+    ) -> str:
         """Run a slash command as a person; returns the interaction token (for `reply_to`)."""
         user_id = self.user_id(user) if isinstance(user, str) else user
         channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
@@ -644,14 +661,18 @@ class StandIn:
         await self.feed("INTERACTION_CREATE", data)
         return str(data["token"])
 
-    async def choose(self, user: int | str, message: dict[str, Any], custom_id: str, values: list[str]) -> str:
+    async def choose(
+        self, user: int | str, message: dict[str, Any], custom_id: str, values: list[str]
+    ) -> str:
         user_id = self.user_id(user) if isinstance(user, str) else user
         kind = _component_type(message, custom_id)
         data = self.component_payload(user_id, message, custom_id, component_type=kind, values=values)
         await self.feed("INTERACTION_CREATE", data)
         return str(data["token"])
 
-    async def submit_modal(self, user: int | str, custom_id: str, fields: dict[str, str], channel: int | None = None) -> str:
+    async def submit_modal(
+        self, user: int | str, custom_id: str, fields: dict[str, str], channel: int | None = None
+    ) -> str:
         user_id = self.user_id(user) if isinstance(user, str) else user
         data = self._base_interaction(5, user_id, channel or self.channel_id("circle-room"))
         data["data"] = {
@@ -717,7 +738,11 @@ class StandIn:
     # What people see ----------------------------------------------------------------------------------------
 
     def last_message(self, channel_id: int | str) -> dict[str, Any]:
-        cid = self.channel_id(channel_id) if isinstance(channel_id, str) and not channel_id.isdigit() else int(channel_id)
+        cid = (
+            self.channel_id(channel_id)
+            if isinstance(channel_id, str) and not channel_id.isdigit()
+            else int(channel_id)
+        )
         posted = [m for m in self.messages.get(cid, []) if m["author"]["id"] == self.bot_user["id"]]
         if not posted:
             raise KeyError(f"the bot has posted nothing in {cid}")
@@ -764,8 +789,13 @@ class StandIn:
         return None
 
     def _raise(self, status: int, code: int = 0, message: str = "") -> None:
-        response = SimpleNamespace(status=status, reason={403: "Forbidden", 404: "Not Found"}.get(status, "Error"))
-        body = {"code": code, "message": message or {403: "Missing Permissions", 404: "Unknown"}.get(status, "Error")}
+        response = SimpleNamespace(
+            status=status, reason={403: "Forbidden", 404: "Not Found"}.get(status, "Error")
+        )
+        body = {
+            "code": code,
+            "message": message or {403: "Missing Permissions", 404: "Unknown"}.get(status, "Error"),
+        }
         if status == 403:
             raise discord.Forbidden(response, body)  # type: ignore[arg-type]
         if status == 404:
@@ -835,7 +865,9 @@ class StandIn:
     def _bot_perms(self, channel_id: int) -> discord.Permissions:
         return discord.Permissions(int(self._permissions_string(self.bot_id, channel_id)))
 
-    def _message(self, channel_id: int, body: dict[str, Any], *, flags: int = 0, **extra: Any) -> dict[str, Any]:
+    def _message(
+        self, channel_id: int, body: dict[str, Any], *, flags: int = 0, **extra: Any
+    ) -> dict[str, Any]:
         message = {
             "id": str(self.next_id()),
             "channel_id": str(channel_id),
@@ -847,8 +879,16 @@ class StandIn:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [{"id": str(self.next_id()), "filename": n, "size": 1, "url": "https://cdn.invalid/" + n,
-                             "proxy_url": "https://cdn.invalid/" + n} for n in body.get("files", [])],
+            "attachments": [
+                {
+                    "id": str(self.next_id()),
+                    "filename": n,
+                    "size": 1,
+                    "url": "https://cdn.invalid/" + n,
+                    "proxy_url": "https://cdn.invalid/" + n,
+                }
+                for n in body.get("files", [])
+            ],
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
             "pinned": False,
@@ -900,7 +940,10 @@ class StandIn:
         if message["author"]["id"] != self.bot_user["id"] and not self._bot_perms(channel_id).manage_messages:
             self._raise(403, 50013, "Missing Permissions")
         self.messages[channel_id].remove(message)
-        self.feed_now("MESSAGE_DELETE", {"id": message["id"], "channel_id": str(channel_id), "guild_id": self.guild["id"]})
+        self.feed_now(
+            "MESSAGE_DELETE",
+            {"id": message["id"], "channel_id": str(channel_id), "guild_id": self.guild["id"]},
+        )
 
     async def _put_overwrite(self, params: dict[str, str], body: Any, query: Any) -> None:
         channel_id = int(params["channel_id"])
@@ -913,7 +956,9 @@ class StandIn:
         # overwrite in the channel itself.
         manage_roles = discord.Permissions(manage_roles=True).value
         mine = {self.bot_user["id"], *self.member(self.bot_id)["roles"]}
-        exempt = any(o["id"] in mine and int(o["allow"]) & manage_roles for o in channel["permission_overwrites"])
+        exempt = any(
+            o["id"] in mine and int(o["allow"]) & manage_roles for o in channel["permission_overwrites"]
+        )
         if not perms.administrator and not exempt and (allow | deny) & ~perms.value:
             self._raise(403, 50013, "Missing Permissions")
         target = params["target"]
@@ -928,7 +973,9 @@ class StandIn:
         if not (perms.administrator or perms.manage_roles):
             self._raise(403, 50013, "Missing Permissions")
         channel = self.channel(channel_id)
-        channel["permission_overwrites"] = [o for o in channel["permission_overwrites"] if o["id"] != params["target"]]
+        channel["permission_overwrites"] = [
+            o for o in channel["permission_overwrites"] if o["id"] != params["target"]
+        ]
         self._channel_update(channel)
 
     def _channel_update(self, channel: dict[str, Any]) -> None:
@@ -939,7 +986,12 @@ class StandIn:
         if user_id not in self.dm_channels:
             self.dm_channels[user_id] = self.next_id()
         user = self.member(user_id)["user"]
-        return {"id": str(self.dm_channels[user_id]), "type": 1, "recipients": [user], "last_message_id": None}
+        return {
+            "id": str(self.dm_channels[user_id]),
+            "type": 1,
+            "recipients": [user],
+            "last_message_id": None,
+        }
 
     async def _edit_member(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
         user_id = int(params["user_id"])
@@ -975,7 +1027,9 @@ class StandIn:
             state["suppress"] = bool(body["suppress"])
             if not body["suppress"]:
                 state["request_to_speak_timestamp"] = iso(self.clock.now())
-        self.feed_now("VOICE_STATE_UPDATE", {**copy.deepcopy(state), "member": copy.deepcopy(self.member(user_id))})
+        self.feed_now(
+            "VOICE_STATE_UPDATE", {**copy.deepcopy(state), "member": copy.deepcopy(self.member(user_id))}
+        )
 
     def bot_has_guild_permission(self, flag: str) -> bool:
         assert self.bot is not None
@@ -1051,8 +1105,11 @@ class StandIn:
         message = self._message(
             channel_id,
             body,
-            interaction_metadata={"id": interaction["id"], "type": interaction["type"],
-                                  "user": self._user_of(interaction)},
+            interaction_metadata={
+                "id": interaction["id"],
+                "type": interaction["type"],
+                "user": self._user_of(interaction),
+            },
         )
         message["webhook_id"] = interaction["application_id"]
         message["_token"] = interaction["token"] if original else None
@@ -1076,13 +1133,21 @@ class StandIn:
         resource: dict[str, Any] = {"type": kind}
         if kind == 4:
             message = self._reply(interaction, data, original=True)
-            answer.update(response_message_id=message["id"], response_message_loading=False,
-                          response_message_ephemeral=bool(message["flags"] & EPHEMERAL))
+            answer.update(
+                response_message_id=message["id"],
+                response_message_loading=False,
+                response_message_ephemeral=bool(message["flags"] & EPHEMERAL),
+            )
             resource["message"] = _public(message)
         elif kind == 5:
-            message = self._reply(interaction, {"content": "", "flags": data.get("flags", 0) | 128}, original=True)
-            answer.update(response_message_id=message["id"], response_message_loading=True,
-                          response_message_ephemeral=bool(message["flags"] & EPHEMERAL))
+            message = self._reply(
+                interaction, {"content": "", "flags": data.get("flags", 0) | 128}, original=True
+            )
+            answer.update(
+                response_message_id=message["id"],
+                response_message_loading=True,
+                response_message_ephemeral=bool(message["flags"] & EPHEMERAL),
+            )
             resource["message"] = _public(message)
         elif kind == 7:
             source = interaction["message"]
@@ -1090,8 +1155,11 @@ class StandIn:
             for key in ("content", "embeds", "components"):
                 if key in data:
                     stored[key] = data[key]
-            answer.update(response_message_id=stored["id"], response_message_loading=False,
-                          response_message_ephemeral=bool(stored["flags"] & EPHEMERAL))
+            answer.update(
+                response_message_id=stored["id"],
+                response_message_loading=False,
+                response_message_ephemeral=bool(stored["flags"] & EPHEMERAL),
+            )
             resource["message"] = _public(stored)
         elif kind == 9:
             interaction["_modal"] = data

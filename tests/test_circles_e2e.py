@@ -55,7 +55,11 @@ async def test_turn_change_costs_the_same_few_calls(discord_standin: StandIn) ->
     await s.advance(1)
     calls = s.since(mark)
     assert len(calls) <= 4
-    assert len(calls_of(calls, "PUT", "/permissions/{target}")) + len(calls_of(calls, "DELETE", "/permissions/{target}")) == 2
+    assert (
+        len(calls_of(calls, "PUT", "/permissions/{target}"))
+        + len(calls_of(calls, "DELETE", "/permissions/{target}"))
+        == 2
+    )
 
 
 async def test_pass_skip_extend_pause_resume_with_the_clock(discord_standin: StandIn) -> None:
@@ -141,7 +145,9 @@ async def test_card_buttons_join_done_and_pass(discord_standin: StandIn) -> None
     assert all(c["disabled"] for row in card_now["components"] for c in row["components"])
 
 
-async def test_member_who_is_not_a_facilitator_is_refused_with_no_other_call(discord_standin: StandIn) -> None:
+async def test_member_who_is_not_a_facilitator_is_refused_with_no_other_call(
+    discord_standin: StandIn,
+) -> None:
     s = discord_standin
     for command in ("circle open", "circle start", "circle pause", "circle end", "circle skip"):
         mark = s.mark()

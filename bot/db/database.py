@@ -52,9 +52,13 @@ class Database:
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
-        from bot.db.repos import attach_repositories
+        from bot.db.repos.attendance import AttendanceRepo
+        from bot.db.repos.circles import CircleRepo
+        from bot.db.repos.guilds import GuildConfigRepo
 
-        attach_repositories(self)
+        self.guilds = GuildConfigRepo(self)
+        self.circles = CircleRepo(self)
+        self.attendance = AttendanceRepo(self)
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -87,7 +91,9 @@ class Database:
             log.info("applying migration %s", name)
             async with self._lock:
                 # executescript commits on its own, so the whole file and the version bump run as one script.
-                await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;")
+                await self._conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;"
+                )
             current = number
         return current
 
@@ -163,7 +169,9 @@ class Database:
         found: list[tuple[str, list[str]]] = []
         for table in tables:
             columns = await self.fetchall(f"PRAGMA table_info({table['name']})")
-            user_columns = [c["name"] for c in columns if c["name"] == "user_id" or c["name"].endswith("_user_id")]
+            user_columns = [
+                c["name"] for c in columns if c["name"] == "user_id" or c["name"].endswith("_user_id")
+            ]
             if user_columns:
                 found.append((table["name"], user_columns))
         return found

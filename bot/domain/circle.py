@@ -663,7 +663,7 @@ def leave(state: CircleState, user_id: int, now: datetime) -> Transition:
         _end_turn(d, now, "left")
     elif user_id == d.listener:
         if d.phase is Phase.SPEAKING:
-            d.listener = None
+            pass
         else:
             _replace_listener(d, now)
     return d.done()
@@ -834,7 +834,7 @@ def confirm_heard(state: CircleState, speaker_id: int, heard: bool, now: datetim
         raise CircleRuleError("Your listener hasn't reflected back yet.")
     if heard:
         _heard(d, now)
-    elif d.attempt <= MAX_REFLECTIONS:
+    elif d.attempt < MAX_REFLECTIONS:
         assert d.listener is not None
         d.attempt += 1
         ends_at = _arm(d, now, Phase.REFLECTING)

@@ -23,7 +23,9 @@ CircleChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel | di
 
 
 @app_commands.guild_only()
-class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_description="Talking-stick circles"):
+class CircleCog(
+    commands.GroupCog, name="Circles", group_name="circle", group_description="Talking-stick circles"
+):
     def __init__(self, bot: CircleBot) -> None:
         self.bot = bot
         self.service = CircleService(bot)
@@ -32,7 +34,9 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
 
     # Facilitators -------------------------------------------------------------------------------------------
 
-    @app_commands.command(name="open", description="Open a circle in this channel (or another) and post its card")
+    @app_commands.command(
+        name="open", description="Open a circle in this channel (or another) and post its card"
+    )
     @app_commands.describe(
         channel="Where the circle meets (default: here)",
         format="talking-stick (one speaker at a time) or empathy (speaker and active listener)",
@@ -52,12 +56,10 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         await require(self.bot, interaction, Standing.FACILITATOR)
         if format == CircleFormat.EMPATHY.value:
             raise UserFacingError(texts.EMPATHY_LATER)
-        target = channel or interaction.channel
-        if target is not None and not hasattr(target, "guild"):
-            target = None
-        if target is None:
+        chosen = channel or interaction.channel
+        target = self.bot.get_channel(chosen.id) if chosen is not None else None
+        if target is None or not hasattr(target, "guild"):
             raise UserFacingError(texts.NOT_A_CIRCLE_CHANNEL)
-        target = self.bot.get_channel(target.id) or target
         assert interaction.guild_id is not None
         config = await self.bot.db.guilds.get(interaction.guild_id)
         seconds = round(turn_minutes * 60) if turn_minutes is not None else config.default_turn_seconds
@@ -78,7 +80,9 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         loaded = await self.service.active_in(interaction.channel_id or 0)
         await self.service.start(interaction, loaded)
 
-    @app_commands.command(name="pause", description="Pause the circle: the clock freezes and holds the time left")
+    @app_commands.command(
+        name="pause", description="Pause the circle: the clock freezes and holds the time left"
+    )
     async def pause(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.FACILITATOR)
         loaded = await self.service.active_in(interaction.channel_id or 0)
@@ -138,7 +142,9 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         loaded = await self.service.active_in(interaction.channel_id or 0)
         await self.service.pass_turn(interaction, loaded)
 
-    @app_commands.command(name="status", description="Where the circle is: round, holder, time left, who is next")
+    @app_commands.command(
+        name="status", description="Where the circle is: round, holder, time left, who is next"
+    )
     async def status(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
         loaded = await self.service.active_in(interaction.channel_id or 0)

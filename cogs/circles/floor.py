@@ -45,9 +45,12 @@ class Overwrite:
     deny: int
 
 
-def _current(channel: discord.abc.GuildChannel) -> dict[int, Overwrite]:
+def _current(channel: discord.TextChannel | discord.Thread | discord.VoiceChannel) -> dict[int, Overwrite]:
     found: dict[int, Overwrite] = {}
-    for target, value in channel.overwrites.items():
+    overwrites = channel.parent.overwrites if isinstance(channel, discord.Thread) and channel.parent else {}
+    if not isinstance(channel, discord.Thread):
+        overwrites = channel.overwrites
+    for target, value in overwrites.items():
         allow, deny = value.pair()
         kind = ROLE if isinstance(target, discord.Role) else MEMBER
         found[target.id] = Overwrite(kind, allow.value, deny.value)
@@ -120,7 +123,9 @@ class TextFloor:
         for target in targets:
             record = records.get(target)
             if record is not None:
-                original = Overwrite(MEMBER if record.user_id is not None else ROLE, record.allow, record.deny)
+                original = Overwrite(
+                    MEMBER if record.user_id is not None else ROLE, record.allow, record.deny
+                )
                 existed = record.existed
             elif target in current:
                 original, existed = current[target], True
@@ -157,16 +162,25 @@ class TextFloor:
     async def _put(self, target: int, value: Overwrite) -> None:
         try:
             await self.bot.http.edit_channel_permissions(
-                self.channel.id, target, str(value.allow), str(value.deny), value.kind, reason="Empathy circle: talking stick"
+                self.channel.id,
+                target,
+                str(value.allow),
+                str(value.deny),
+                0 if value.kind == ROLE else 1,
+                reason="Empathy circle: talking stick",
             )
         except discord.Forbidden as exc:
-            raise FloorError("Manage Roles", f"changing a permission in #{self.channel.name}: {exc.text}") from exc
+            raise FloorError(
+                "Manage Roles", f"changing a permission in #{self.channel.name}: {exc.text}"
+            ) from exc
         except discord.HTTPException as exc:
             raise FloorError(None, f"Discord answered {exc.status} while changing a permission") from exc
 
     async def _delete(self, target: int) -> None:
         try:
-            await self.bot.http.delete_channel_permissions(self.channel.id, target, reason="Empathy circle ended")
+            await self.bot.http.delete_channel_permissions(
+                self.channel.id, target, reason="Empathy circle ended"
+            )
         except discord.NotFound:
             return
         except discord.Forbidden as exc:

@@ -74,7 +74,9 @@ def speakers(state: CircleState) -> set[int]:
     return found
 
 
-def attendance_from(circle_id: int, before: CircleState, tr: Transition, now: datetime) -> list[AttendanceEvent]:
+def attendance_from(
+    circle_id: int, before: CircleState, tr: Transition, now: datetime
+) -> list[AttendanceEvent]:
     events: list[AttendanceEvent] = []
     round_ = before.round
     for effect in tr.effects:
@@ -87,7 +89,12 @@ def attendance_from(circle_id: int, before: CircleState, tr: Transition, now: da
         elif isinstance(effect, rules.TurnPassed):
             events.append(AttendanceEvent(circle_id, effect.user_id, "passed", round_, now))
         elif isinstance(effect, rules.TurnEnded):
-            kind = {"finished": "took_turn", "timed_out": "took_turn", "passed": "passed", "skipped": "skipped"}
+            kind = {
+                "finished": "took_turn",
+                "timed_out": "took_turn",
+                "passed": "passed",
+                "skipped": "skipped",
+            }
             if effect.reason in kind:
                 events.append(AttendanceEvent(circle_id, effect.holder, kind[effect.reason], round_, now))
     return events
@@ -105,7 +112,9 @@ def announcement(before: CircleState, tr: Transition, now: datetime) -> tuple[st
             round_opened = True
         elif isinstance(effect, rules.TurnStarted) and index == last_turn and effect.phase == Phase.SPEAKING:
             lines.append(
-                texts.turn_started(effect.holder, effect.ends_at, effect.round, tr.state.settings.rounds, round_opened)
+                texts.turn_started(
+                    effect.holder, effect.ends_at, effect.round, tr.state.settings.rounds, round_opened
+                )
             )
             pings.add(effect.holder)
             round_opened = False
@@ -157,9 +166,7 @@ class CircleService:
 
     # Opening ------------------------------------------------------------------------------------------------
 
-    async def open(
-        self, interaction: discord.Interaction, channel: Any, settings: CircleSettings
-    ) -> int:
+    async def open(self, interaction: discord.Interaction, channel: Any, settings: CircleSettings) -> int:
         kind = channel_kind(channel)
         if kind is None:
             raise UserFacingError(texts.NOT_A_CIRCLE_CHANNEL)
@@ -168,8 +175,15 @@ class CircleService:
         if kind == "thread" and settings.enforcement == Enforcement.STRICT:
             raise UserFacingError(texts.THREAD_STRICT)
         perms = channel.permissions_for(channel.guild.me)
-        missing = [name for flag, name in (("view_channel", "View Channel"), ("send_messages", "Send Messages"),
-                                            ("embed_links", "Embed Links")) if not getattr(perms, flag)]
+        missing = [
+            name
+            for flag, name in (
+                ("view_channel", "View Channel"),
+                ("send_messages", "Send Messages"),
+                ("embed_links", "Embed Links"),
+            )
+            if not getattr(perms, flag)
+        ]
         if kind == "thread" and not perms.send_messages_in_threads:
             missing.append("Send Messages in Threads")
         if missing:
@@ -192,10 +206,16 @@ class CircleService:
             message = await channel.send(embed=card_embed(state), view=card_view(circle_id, state.status))
         except discord.HTTPException:
             await self.bot.db.circles.save(
-                circle_id, status=Status.ENDED.value, state=state.to_json(), next_deadline=None, ended_at=self.now
+                circle_id,
+                status=Status.ENDED.value,
+                state=state.to_json(),
+                next_deadline=None,
+                ended_at=self.now,
             )
             self.active_by_channel.pop(channel.id, None)
-            raise UserFacingError(texts.permission_problem("post the circle's card", "Send Messages")) from None
+            raise UserFacingError(
+                texts.permission_problem("post the circle's card", "Send Messages")
+            ) from None
         await self.bot.db.circles.set_card(circle_id, message.id)
         return circle_id
 
@@ -299,7 +319,9 @@ class CircleService:
         text, pings = announcement(loaded.state, tr, now)
         if text:
             try:
-                await channel.send(text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(u) for u in pings]))
+                await channel.send(
+                    text, allowed_mentions=discord.AllowedMentions(users=[discord.Object(u) for u in pings])
+                )
             except discord.Forbidden:
                 problems.append(texts.permission_problem("post in the circle's channel", "Send Messages"))
             except discord.HTTPException:
@@ -325,7 +347,10 @@ class CircleService:
     ) -> None:
         """Tell a facilitator, privately, what Discord refused, with Try again / End buttons."""
         view = problem_view(row.id)
-        if interaction is not None and await access.standing_of(self.bot, interaction) >= Standing.FACILITATOR:
+        if (
+            interaction is not None
+            and await access.standing_of(self.bot, interaction) >= Standing.FACILITATOR
+        ):
             try:
                 await send_private(interaction, text, view=view)
                 return
@@ -333,8 +358,12 @@ class CircleService:
                 pass
         if row.facilitator_user_id is not None:
             try:
-                user = self.bot.get_user(row.facilitator_user_id) or await self.bot.fetch_user(row.facilitator_user_id)
-                await user.send(f"About your circle in <#{row.channel_id}>: {text}", view=view, allowed_mentions=QUIET)
+                user = self.bot.get_user(row.facilitator_user_id) or await self.bot.fetch_user(
+                    row.facilitator_user_id
+                )
+                await user.send(
+                    f"About your circle in <#{row.channel_id}>: {text}", view=view, allowed_mentions=QUIET
+                )
                 return
             except discord.HTTPException:
                 pass
@@ -370,12 +399,17 @@ class CircleService:
         if action == "join":
             await self.join(interaction, loaded)
         elif action == "leave":
-            await self.change(loaded, lambda s, t: rules.leave(s, user, t), interaction=interaction, reply=texts.LEFT)
+            await self.change(
+                loaded, lambda s, t: rules.leave(s, user, t), interaction=interaction, reply=texts.LEFT
+            )
         elif action == "done":
             if loaded.state.holder != user:
                 raise UserFacingError(texts.HOLDER_ONLY)
             await self.change(
-                loaded, lambda s, t: rules.finish_turn(s, user, t), interaction=interaction, reply=texts.DONE_THANKS
+                loaded,
+                lambda s, t: rules.finish_turn(s, user, t),
+                interaction=interaction,
+                reply=texts.DONE_THANKS,
             )
         elif action == "pass":
             await self.pass_turn(interaction, loaded)
@@ -397,7 +431,9 @@ class CircleService:
         if user not in loaded.state.participants:
             raise UserFacingError(texts.NOT_IN_CIRCLE)
         reply = texts.DONE_THANKS if loaded.state.holder == user else texts.PASS_NOTED
-        await self.change(loaded, lambda s, t: rules.pass_turn(s, user, t), interaction=interaction, reply=reply)
+        await self.change(
+            loaded, lambda s, t: rules.pass_turn(s, user, t), interaction=interaction, reply=reply
+        )
 
     async def retry(self, interaction: discord.Interaction, loaded: Loaded) -> None:
         async with self._lock(loaded.row.id):

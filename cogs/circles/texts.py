@@ -73,9 +73,7 @@ EMPATHY_LATER = (
     "The empathy format isn't available yet. For now, open a `talking-stick` circle: it works the same way, "
     "one person at a time."
 )
-VOICE_LATER = (
-    "Circles in voice and stage channels aren't available yet. Please open the circle in a text channel for now."
-)
+VOICE_LATER = "Circles in voice and stage channels aren't available yet. Please open the circle in a text channel for now."
 THREAD_STRICT = (
     "Threads can't be locked to one speaker (they have no permission settings of their own). "
     "Open the circle with `enforcement: gentle`, or use a text channel."
@@ -93,7 +91,9 @@ def turn_started(holder: int, ends_at: datetime | None, round_: int, rounds: int
     if ends_at is None:
         lines.append(f"🪶 {mention(holder)}, the stick is yours when the circle resumes.")
     else:
-        lines.append(f"🪶 {mention(holder)}, the stick is yours. Share if you'd like, or pass. Time ends {when(ends_at)}.")
+        lines.append(
+            f"🪶 {mention(holder)}, the stick is yours. Share if you'd like, or pass. Time ends {when(ends_at)}."
+        )
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.db.repos._time import from_db, to_db
+from bot.db.repos._time import to_db
 
 if TYPE_CHECKING:
     from bot.db.database import Database
@@ -41,4 +41,7 @@ class AttendanceRepo:
             "SELECT circle_id, user_id, kind, round, at FROM attendance_events WHERE circle_id = ? ORDER BY id",
             (circle_id,),
         )
-        return [AttendanceEvent(r["circle_id"], r["user_id"], r["kind"], r["round"], from_db(r["at"])) for r in rows]  # type: ignore[arg-type]
+        return [
+            AttendanceEvent(r["circle_id"], r["user_id"], r["kind"], r["round"], datetime.fromisoformat(r["at"]))
+            for r in rows
+        ]

@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 
 MAX_PHRASE_LENGTH = 100
 MAX_PATTERN_LENGTH = 500
-# RE2 program size is roughly the number of steps the matcher tracks per character; this keeps one pattern
-# from making every message slow (``[a-z]{1000}`` is about 1,000; ``\pL{1000}`` is far beyond it).
+# RE2's program size bounds the work per character and the memory of the combined set; this keeps one
+# pattern from making every message slow. Ordinary patterns are far below it (a 50-word alternation is about
+# 20), ``\w{500}`` is about 4,000 and ``\pL{10}`` (any letter, ten times) about 12,000.
 MAX_PATTERN_PROGRAM_SIZE = 5_000
 
 
