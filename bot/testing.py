@@ -119,6 +119,8 @@ async def _adapter_request(self: AsyncWebhookAdapter, route: Route, session: Any
 
 
 def _install_adapter(standin: StandIn) -> None:
+    if standin in _ACTIVE:  # a restart starts the same stand-in again
+        return
     if not _ACTIVE:
         AsyncWebhookAdapter.request = _adapter_request  # type: ignore[method-assign]
     _ACTIVE.append(standin)
