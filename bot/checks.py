@@ -16,30 +16,15 @@ from bot.permissions import PRIVILEGED_INTENTS, REQUIRED_PERMISSIONS, invite_url
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def data_file_checks() -> list[tuple[str, Callable[[], object]]]:
+def data_file_checks(root: Path = ROOT) -> list[tuple[str, Callable[[], object]]]:
     """Every shipped data file with the loader that validates it. New data files are added here."""
-    checks: list[tuple[str, Callable[[], object]]] = []
-    try:
-        from bot.domain import prompts
-    except ImportError:
-        prompts = None  # type: ignore[assignment]
-    if prompts is not None and hasattr(prompts, "load_decks"):
-        checks.append(("prompt decks", lambda: prompts.load_decks(ROOT / "prompts")))
-    try:
-        from bot.domain import resources
-    except ImportError:
-        resources = None  # type: ignore[assignment]
-    if resources is not None and hasattr(resources, "load_resources"):
-        checks.append(
-            ("crisis resources", lambda: resources.load_resources(resources.default_resources_path()))
-        )
-    try:
-        from bot.domain import crisis
-    except ImportError:
-        crisis = None  # type: ignore[assignment]
-    if crisis is not None and hasattr(crisis, "load_lexicon"):
-        checks.append(("crisis lexicon", lambda: crisis.load_lexicon(crisis.default_lexicon_path())))
-    return checks
+    from bot.domain.prompts import load_decks
+    from bot.domain.resources import load_resources
+
+    return [
+        ("prompt decks", lambda: load_decks(root / "prompts")),
+        ("crisis resources", lambda: load_resources(root / "data" / "crisis_resources.toml")),
+    ]
 
 
 async def _migrations_apply(path: str) -> int:
@@ -52,16 +37,13 @@ async def _migrations_apply(path: str) -> int:
         await db.close()
 
 
-def run_check(out: Callable[[str], None] = print) -> int:
+def run_check(out: Callable[[str], None] = print, *, root: Path = ROOT) -> int:
     from bot.settings import Settings
 
     failures = 0
     try:
         settings = Settings()
-        out(
-            "Settings: ok"
-            + ("" if settings.discord_token else " (no DISCORD_TOKEN yet: `run` will need one)")
-        )
+        out("Settings: ok" + ("" if settings.discord_token else " (no DISCORD_TOKEN yet: `run` will need one)"))
     except ValidationError as exc:
         failures += 1
         for error in exc.errors():
@@ -69,7 +51,7 @@ def run_check(out: Callable[[str], None] = print) -> int:
             out(f"Settings: {field}: {error['msg']}")
         settings = None
 
-    for name, load in data_file_checks():
+    for name, load in data_file_checks(root):
         try:
             loaded = load()
         except DataFileError as exc:
