@@ -19,7 +19,8 @@ Rules and the decisions taken where the spec is silent:
   ``spoken`` keeps people who left, so leaving and rejoining in the same round never gives a second turn;
   a pending pass is dropped when its owner leaves. Joiners are appended, so they speak later this round.
 - **Passing.** ``pass_turn`` by the holder ends the turn: ``"finished"`` in talking-stick (their "I'm done"),
-  ``"passed"`` for an empathy speaker still in SPEAKING (no reflection). Anyone else passes their coming turn
+  ``"passed"`` for an empathy speaker still in SPEAKING (no reflection), ``"finished"`` for one already
+  being reflected (they have shared). Anyone else passes their coming turn
   of this round (in GATHERING: of round 1); passing twice, or after one's turn this round, is refused kindly.
   :func:`withdraw_pass` takes a pending pass back. Pending passes are cleared when a round opens.
 - **Pause.** Freezes the clock of the current phase. Leaving, skipping, finishing and empathy steps still
@@ -43,7 +44,7 @@ Empathy format:
 - The speaker may pick (and re-pick) a listener while SPEAKING. When speaking ends (time, or the speaker's
   :func:`finish_turn`) with no choice, the bot picks the first of :func:`listener_candidates`: people after
   the speaker in circle order who still have to speak this round and are not passing; else anyone else not
-  passing; else anyone else; the previous listener is left out while anyone else remains. A speaker alone in
+  passing; else anyone else; the previous listener is left out while that group has anyone else. A speaker alone in
   the circle gets no reflection: the turn just ends.
 - The listener's :func:`finish_turn` ends the reflection early; a reflection that times out asks the speaker
   to confirm. The speaker may answer :func:`confirm_heard` during REFLECTING or CONFIRMING. "Not quite"
@@ -663,7 +664,7 @@ def leave(state: CircleState, user_id: int, now: datetime) -> Transition:
         _end_turn(d, now, "left")
     elif user_id == d.listener:
         if d.phase is Phase.SPEAKING:
-            pass
+            d.listener = None
         else:
             _replace_listener(d, now)
     return d.done()
@@ -813,9 +814,7 @@ def choose_listener(state: CircleState, speaker_id: int, listener_id: int, now: 
         raise CircleRuleError("That person isn't in this circle right now.")
     if listener_id not in _candidates(d.participants, speaker_id, d.spoken, d.passing, d.previous_listener):
         if listener_id == d.previous_listener:
-            raise CircleRuleError(
-                "They listened last time; please choose someone else so listening goes around."
-            )
+            raise CircleRuleError("They listened last time; please choose someone else so listening goes around.")
         if listener_id in d.passing:
             raise CircleRuleError("They've chosen to pass this round; please choose someone else.")
         raise CircleRuleError("They've already spoken this round; please choose someone who hasn't yet.")
