@@ -26,9 +26,7 @@ Want to see it work first? `python -m bot demo` plays a short circle offline, no
 
 
 def configure_logging(level: int | str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s", stream=sys.stderr
-    )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("discord.http").setLevel(logging.WARNING)
 
 
@@ -38,9 +36,7 @@ def load_settings() -> object:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors())
         print(f"A setting is not right ({problems}). Check your .env file or environment.", file=sys.stderr)
         raise SystemExit(2) from None
 
@@ -104,14 +100,12 @@ def cmd_demo(_args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot", description="Empathy Circles, a peer-support Discord bot."
-    )
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Empathy Circles, a peer-support Discord bot.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the default)").set_defaults(func=cmd_run)
-    sub.add_parser(
-        "check", help="check settings and data files; print intents and the invite link"
-    ).set_defaults(func=cmd_check)
+    sub.add_parser("check", help="check settings and data files; print intents and the invite link").set_defaults(
+        func=cmd_check
+    )
     sync = sub.add_parser("sync", help="sync slash commands globally, or to one server")
     sync.add_argument("--guild", type=int, default=None, help="a server id; without it the sync is global")
     sync.set_defaults(func=cmd_sync)

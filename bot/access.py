@@ -84,9 +84,7 @@ async def require_in_guild(bot: CircleBot, user_id: int, guild_id: int, needed: 
             raise NotAllowed(REFUSALS[needed]) from None
     facilitator = await is_facilitator_member(bot, guild, member)
     admin = (
-        guild.owner_id == member.id
-        or member.guild_permissions.manage_guild
-        or member.guild_permissions.administrator
+        guild.owner_id == member.id or member.guild_permissions.manage_guild or member.guild_permissions.administrator
     )
     standing = Standing.ADMIN if admin else Standing.FACILITATOR if facilitator else Standing.MEMBER
     if standing < needed:

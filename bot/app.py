@@ -30,9 +30,7 @@ class CircleBot(commands.Bot):
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None, **options: Any) -> None:
         options.setdefault("intents", intents())
-        options.setdefault(
-            "allowed_mentions", discord.AllowedMentions(everyone=False, roles=False, users=True)
-        )
+        options.setdefault("allowed_mentions", discord.AllowedMentions(everyone=False, roles=False, users=True))
         options.setdefault("help_command", None)
         super().__init__(command_prefix=commands.when_mentioned, **options)
         self.settings = settings

@@ -25,12 +25,8 @@ async def send_private(interaction: discord.Interaction, content: str | None = N
 
 
 def _unwrap(error: BaseException) -> BaseException:
-    while (
-        isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError) and error.__cause__
-    ):
-        if isinstance(error, app_commands.TransformerError) and not isinstance(
-            error.__cause__, UserFacingError
-        ):
+    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError) and error.__cause__:
+        if isinstance(error, app_commands.TransformerError) and not isinstance(error.__cause__, UserFacingError):
             break
         error = error.__cause__
     return error
@@ -69,9 +65,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
 class GuardedView(discord.ui.View):
     """A view whose failures are answered like a slash command's: privately, with a reference code if unexpected."""
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]) -> None:
         await report_error(interaction, error)
 
 

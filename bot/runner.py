@@ -9,9 +9,7 @@ from bot.app import CircleBot, create_bot
 from bot.settings import Settings
 
 
-async def serve(
-    settings: Settings, *, on_built: Callable[[CircleBot], None] | None = None, **options: Any
-) -> None:
+async def serve(settings: Settings, *, on_built: Callable[[CircleBot], None] | None = None, **options: Any) -> None:
     """Build the bot, connect, and run until it is closed. Closing waits for jobs and closes the database."""
     if settings.discord_token is None:
         raise ValueError("serve() needs a token")

@@ -91,9 +91,7 @@ class Scheduler:
             raise RuntimeError("advance() needs a ManualClock")
         target = self.clock.now() + timedelta(seconds=seconds)
         while True:
-            due = [
-                j for j in self._aps.get_jobs() if j.next_run_time is not None and j.next_run_time <= target
-            ]
+            due = [j for j in self._aps.get_jobs() if j.next_run_time is not None and j.next_run_time <= target]
             if not due:
                 break
             job = min(due, key=lambda j: (j.next_run_time, j.id))

@@ -16,15 +16,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    discord_token: SecretStr | None = Field(
-        default=None, description="The bot's token from the developer portal."
-    )
+    discord_token: SecretStr | None = Field(default=None, description="The bot's token from the developer portal.")
     database_path: Path = Field(default=DEFAULT_DATABASE_PATH, description="Where the SQLite database lives.")
     dev_guild_id: int | None = Field(default=None, description="Sync slash commands to this server at start.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
-    warning_seconds: int = Field(
-        default=30, ge=5, le=300, description="Warn the holder this long before a turn ends."
-    )
+    warning_seconds: int = Field(default=30, ge=5, le=300, description="Warn the holder this long before a turn ends.")
 
     @field_validator("log_level")
     @classmethod

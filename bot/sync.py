@@ -22,9 +22,7 @@ async def _sync(guild_id: int | None) -> int:
         await bot.login(settings.discord_token.get_secret_value())
         if guild_id is None:
             synced = await bot.tree.sync()
-            print(
-                f"Synced {len(synced)} commands globally. Discord may take a few minutes to show them everywhere."
-            )
+            print(f"Synced {len(synced)} commands globally. Discord may take a few minutes to show them everywhere.")
         else:
             guild = discord.Object(id=guild_id)
             bot.tree.copy_global_to(guild=guild)

@@ -138,9 +138,7 @@ _PARAM = re.compile(r"\{(\w+)\}")
 
 def route_params(route: Route) -> dict[str, str]:
     """The route's parameters as strings, read by matching its URL against its template."""
-    pattern = "^" + _PARAM.sub(
-        r"(?P<\1>[^/?]+)", re.escape(route.path).replace(r"\{", "{").replace(r"\}", "}")
-    )
+    pattern = "^" + _PARAM.sub(r"(?P<\1>[^/?]+)", re.escape(route.path).replace(r"\{", "{").replace(r"\}", "}"))
     url = route.url[len(Route.BASE) :] if route.url.startswith(Route.BASE) else route.url
     url = url.split("?", 1)[0]
     match = re.match(pattern + "$", url)
@@ -372,8 +370,7 @@ class StandIn:
     def overwrites(self, channel_id: int) -> dict[int, tuple[int, int]]:
         """Channel overwrites as Discord has them: target id -> (allow, deny)."""
         return {
-            int(o["id"]): (int(o["allow"]), int(o["deny"]))
-            for o in self.channel(channel_id)["permission_overwrites"]
+            int(o["id"]): (int(o["allow"]), int(o["deny"])) for o in self.channel(channel_id)["permission_overwrites"]
         }
 
     def next_id(self) -> int:
@@ -571,9 +568,7 @@ class StandIn:
             leaf.append(self._option(name.replace("_", "-") if name.endswith("_") else name, value, resolved))
         opts: list[dict[str, Any]] = leaf
         if len(names) == 3:
-            opts = [
-                {"type": 2, "name": names[1], "options": [{"type": 1, "name": names[2], "options": leaf}]}
-            ]
+            opts = [{"type": 2, "name": names[1], "options": [{"type": 1, "name": names[2], "options": leaf}]}]
         elif len(names) == 2:
             opts = [{"type": 1, "name": names[1], "options": leaf}]
         data["data"] = {
@@ -618,9 +613,7 @@ class StandIn:
             return {"name": name, "type": 10, "value": value}
         return {"name": name, "type": 3, "value": str(value)}
 
-    async def slash(
-        self, user: int | str, command: str, channel: int | str | None = None, **options: Any
-    ) -> str:
+    async def slash(self, user: int | str, command: str, channel: int | str | None = None, **options: Any) -> str:
         """Run a slash command as a person; returns the interaction token (for `reply_to`)."""
         user_id = self.user_id(user) if isinstance(user, str) else user
         channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
@@ -662,9 +655,7 @@ class StandIn:
         await self.feed("INTERACTION_CREATE", data)
         return str(data["token"])
 
-    async def choose(
-        self, user: int | str, message: dict[str, Any], custom_id: str, values: list[str]
-    ) -> str:
+    async def choose(self, user: int | str, message: dict[str, Any], custom_id: str, values: list[str]) -> str:
         user_id = self.user_id(user) if isinstance(user, str) else user
         kind = _component_type(message, custom_id)
         data = self.component_payload(user_id, message, custom_id, component_type=kind, values=values)
@@ -740,9 +731,7 @@ class StandIn:
 
     def last_message(self, channel_id: int | str) -> dict[str, Any]:
         cid = (
-            self.channel_id(channel_id)
-            if isinstance(channel_id, str) and not channel_id.isdigit()
-            else int(channel_id)
+            self.channel_id(channel_id) if isinstance(channel_id, str) and not channel_id.isdigit() else int(channel_id)
         )
         posted = [m for m in self.messages.get(cid, []) if m["author"]["id"] == self.bot_user["id"]]
         if not posted:
@@ -790,9 +779,7 @@ class StandIn:
         return None
 
     def _raise(self, status: int, code: int = 0, message: str = "") -> None:
-        response = SimpleNamespace(
-            status=status, reason={403: "Forbidden", 404: "Not Found"}.get(status, "Error")
-        )
+        response = SimpleNamespace(status=status, reason={403: "Forbidden", 404: "Not Found"}.get(status, "Error"))
         body = {
             "code": code,
             "message": message or {403: "Missing Permissions", 404: "Unknown"}.get(status, "Error"),
@@ -866,9 +853,7 @@ class StandIn:
     def _bot_perms(self, channel_id: int) -> discord.Permissions:
         return discord.Permissions(int(self._permissions_string(self.bot_id, channel_id)))
 
-    def _message(
-        self, channel_id: int, body: dict[str, Any], *, flags: int = 0, **extra: Any
-    ) -> dict[str, Any]:
+    def _message(self, channel_id: int, body: dict[str, Any], *, flags: int = 0, **extra: Any) -> dict[str, Any]:
         message = {
             "id": str(self.next_id()),
             "channel_id": str(channel_id),
@@ -957,9 +942,7 @@ class StandIn:
         # overwrite in the channel itself.
         manage_roles = discord.Permissions(manage_roles=True).value
         mine = {self.bot_user["id"], *self.member(self.bot_id)["roles"]}
-        exempt = any(
-            o["id"] in mine and int(o["allow"]) & manage_roles for o in channel["permission_overwrites"]
-        )
+        exempt = any(o["id"] in mine and int(o["allow"]) & manage_roles for o in channel["permission_overwrites"])
         if not perms.administrator and not exempt and (allow | deny) & ~perms.value:
             self._raise(403, 50013, "Missing Permissions")
         target = params["target"]
@@ -974,9 +957,7 @@ class StandIn:
         if not (perms.administrator or perms.manage_roles):
             self._raise(403, 50013, "Missing Permissions")
         channel = self.channel(channel_id)
-        channel["permission_overwrites"] = [
-            o for o in channel["permission_overwrites"] if o["id"] != params["target"]
-        ]
+        channel["permission_overwrites"] = [o for o in channel["permission_overwrites"] if o["id"] != params["target"]]
         self._channel_update(channel)
 
     def _channel_update(self, channel: dict[str, Any]) -> None:
@@ -1028,9 +1009,7 @@ class StandIn:
             state["suppress"] = bool(body["suppress"])
             if not body["suppress"]:
                 state["request_to_speak_timestamp"] = iso(self.clock.now())
-        self.feed_now(
-            "VOICE_STATE_UPDATE", {**copy.deepcopy(state), "member": copy.deepcopy(self.member(user_id))}
-        )
+        self.feed_now("VOICE_STATE_UPDATE", {**copy.deepcopy(state), "member": copy.deepcopy(self.member(user_id))})
 
     def bot_has_guild_permission(self, flag: str) -> bool:
         assert self.bot is not None
@@ -1141,9 +1120,7 @@ class StandIn:
             )
             resource["message"] = _public(message)
         elif kind == 5:
-            message = self._reply(
-                interaction, {"content": "", "flags": data.get("flags", 0) | 128}, original=True
-            )
+            message = self._reply(interaction, {"content": "", "flags": data.get("flags", 0) | 128}, original=True)
             answer.update(
                 response_message_id=message["id"],
                 response_message_loading=True,
@@ -1186,9 +1163,7 @@ class StandIn:
 
     async def _followup(self, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         interaction = self._interaction(params["webhook_token"])
-        original = next(
-            (m for b in self.replies.values() for m in b if m.get("_token") == interaction["token"]), None
-        )
+        original = next((m for b in self.replies.values() for m in b if m.get("_token") == interaction["token"]), None)
         if original is not None and original["flags"] & 128:
             # The first follow-up after a defer edits the "thinking" message, keeping the defer's visibility.
             original["flags"] &= ~128

@@ -56,8 +56,7 @@ async def test_turn_change_costs_the_same_few_calls(discord_standin: StandIn) ->
     calls = s.since(mark)
     assert len(calls) <= 4
     assert (
-        len(calls_of(calls, "PUT", "/permissions/{target}"))
-        + len(calls_of(calls, "DELETE", "/permissions/{target}"))
+        len(calls_of(calls, "PUT", "/permissions/{target}")) + len(calls_of(calls, "DELETE", "/permissions/{target}"))
         == 2
     )
 

@@ -88,9 +88,7 @@ async def test_overwrites_left_behind_by_an_interrupted_end_are_put_back_at_star
     await open_and_start(s, "Ken", "Mia")
     assert s.bot is not None
     # Simulate a crash after the circle was marked ended but before its overwrites were put back.
-    await s.bot.db.execute(
-        "UPDATE circles SET status = 'ended', state = json_set(state, '$.status', 'ended')"
-    )
+    await s.bot.db.execute("UPDATE circles SET status = 'ended', state = json_set(state, '$.status', 'ended')")
     await s.restart()
     assert overwrite_snapshot(s) == {}
     assert can_post(s, "Mia")

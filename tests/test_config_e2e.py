@@ -22,9 +22,7 @@ async def test_facilitator_role_is_stored_and_answered_privately(discord_standin
     assert calls[0].json["data"]["flags"] & EPHEMERAL
     assert "can now hold circles" in calls[0].json["data"]["content"]
     assert s.bot is not None
-    row = await s.bot.db.fetchone(
-        "SELECT facilitator_role_id FROM guild_config WHERE guild_id = ?", (s.guild_id,)
-    )
+    row = await s.bot.db.fetchone("SELECT facilitator_role_id FROM guild_config WHERE guild_id = ?", (s.guild_id,))
     assert row is not None and row[0] == 555
 
 

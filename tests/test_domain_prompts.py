@@ -53,9 +53,7 @@ def make_prompt(n: int, depth: Depth = Depth.LIGHT, deck: str = "tiny") -> Promp
 
 
 def server_prompt(n: int, depth: Depth = Depth.LIGHT, deck: str = "tiny") -> Prompt:
-    return ServerPromptDraft(
-        deck=deck, text=f"Server prompt {n} for you?", depth=depth, content_note=None
-    ).to_prompt(n)
+    return ServerPromptDraft(deck=deck, text=f"Server prompt {n} for you?", depth=depth, content_note=None).to_prompt(n)
 
 
 def make_deck(prompts: list[Prompt], deck: str = "tiny", notes: bool = False) -> Deck:
@@ -100,9 +98,7 @@ def test_a_valid_deck_loads_with_every_field(tmp_path: Path) -> None:
         GOOD_HEADER.format(deck="tiny")
         + "deep_prompts_need_content_note = true\n"
         + prompt_block("tiny-001", "  What is on your mind today?  ")
-        + prompt_block(
-            "tiny-002", "What do you carry?", "deep", 'content_note = "  About heavy things.  "\n'
-        ),
+        + prompt_block("tiny-002", "What do you carry?", "deep", 'content_note = "  About heavy things.  "\n'),
         encoding="utf-8",
     )
     (tmp_path / "other.toml").write_text(good_deck("other"), encoding="utf-8")
@@ -201,9 +197,7 @@ BAD_FILES = {
         "'content_note' must be text, not true/false",
     ),
     "deep prompt in a notes deck without a note": (
-        H
-        + "deep_prompts_need_content_note = true\n"
-        + prompt_block("tiny-001", "What do you carry?", "deep"),
+        H + "deep_prompts_need_content_note = true\n" + prompt_block("tiny-001", "What do you carry?", "deep"),
         "prompt 'tiny-001': deep prompts about grief, loss or trauma need a content_note",
     ),
     "deep prompt about loss without a note": (
@@ -222,9 +216,7 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize(("content", "expected"), list(BAD_FILES.values()), ids=list(BAD_FILES))
-def test_a_malformed_deck_is_refused_naming_the_file_and_problem(
-    tmp_path: Path, content: str, expected: str
-) -> None:
+def test_a_malformed_deck_is_refused_naming_the_file_and_problem(tmp_path: Path, content: str, expected: str) -> None:
     path = tmp_path / "tiny.toml"
     path.write_text(content, encoding="utf-8")
 
@@ -286,9 +278,7 @@ def draw(
     used: frozenset[str] = frozenset()
     keys: list[str] = []
     for _ in range(times):
-        prompt, used = pick_prompt(
-            candidates, used, max_depth, rng, exclude=keys[-1] if redraw and keys else None
-        )
+        prompt, used = pick_prompt(candidates, used, max_depth, rng, exclude=keys[-1] if redraw and keys else None)
         keys.append(prompt.key)
     return keys
 
@@ -402,9 +392,7 @@ DECKS = {
 
 def test_a_good_server_prompt_is_cleaned_up() -> None:
     draft = validate_server_prompt("  What made you smile?  ", " Tiny ", " Medium ", "   ", DECKS)
-    assert draft == ServerPromptDraft(
-        deck="tiny", text="What made you smile?", depth=Depth.MEDIUM, content_note=None
-    )
+    assert draft == ServerPromptDraft(deck="tiny", text="What made you smile?", depth=Depth.MEDIUM, content_note=None)
     prompt = draft.to_prompt(31)
     assert (prompt.key, prompt.deck, prompt.depth, prompt.server_prompt_id) == (
         "server:31",

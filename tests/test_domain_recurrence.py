@@ -256,9 +256,7 @@ def test_auckland_southern_hemisphere() -> None:
 
 def test_every_two_weeks_keeps_its_rhythm_across_the_new_year() -> None:
     # 2026 has an ISO week 53: counting ISO week numbers modulo 2 would slip here, counting days does not.
-    rec = bind_anchor(
-        parse_when("every 2 weeks mon 18:30", **ALL_OPTIONS), now=utc(2026, 12, 17), tz="Europe/Berlin"
-    )
+    rec = bind_anchor(parse_when("every 2 weeks mon 18:30", **ALL_OPTIONS), now=utc(2026, 12, 17), tz="Europe/Berlin")
     assert rec.anchor == date(2026, 12, 21)
     assert occurrences_between(rec, utc(2026, 12, 17), utc(2027, 2, 2), "Europe/Berlin") == [
         utc(2026, 12, 21, 17, 30),
@@ -290,9 +288,7 @@ def test_bind_anchor_uses_the_week_of_the_first_occurrence() -> None:
     # Sunday 21:00 in Auckland is already past 10:00, so the first occurrence is next Sunday.
     bound = bind_anchor(rec, now=local("Pacific/Auckland", 2026, 6, 7, 21), tz="Pacific/Auckland")
     assert bound.anchor == date(2026, 6, 8)
-    assert next_occurrence(bound, utc(2026, 6, 7), "Pacific/Auckland") == local(
-        "Pacific/Auckland", 2026, 6, 14, 10
-    )
+    assert next_occurrence(bound, utc(2026, 6, 7), "Pacific/Auckland") == local("Pacific/Auckland", 2026, 6, 14, 10)
     assert bind_anchor(bound, now=utc(2030, 1, 1), tz="UTC") == bound
     assert bind_anchor(daily(9), now=utc(2030, 1, 1), tz="UTC") == daily(9)
 

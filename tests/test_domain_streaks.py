@@ -80,9 +80,7 @@ def streaks_of(pattern: str, *, now: datetime = LATER) -> StreakSummary:
     ],
 )
 def test_attended(joined_round: int, rounds: int, taken: int, passed: int, expected: bool) -> None:
-    assert (
-        attended(joined_round=joined_round, rounds=rounds, turns_taken=taken, turns_passed=passed) is expected
-    )
+    assert attended(joined_round=joined_round, rounds=rounds, turns_taken=taken, turns_passed=passed) is expected
 
 
 def test_attended_refuses_negative_counts() -> None:
@@ -111,9 +109,7 @@ def test_milestone_crossed_several_at_once_reports_the_highest() -> None:
     assert milestone_crossed(100, 150) is None
 
 
-@pytest.mark.parametrize(
-    ("count", "expected"), [(0, 1), (1, 3), (2, 3), (3, 5), (10, 25), (99, 100), (100, None)]
-)
+@pytest.mark.parametrize(("count", "expected"), [(0, 1), (1, 3), (2, 3), (3, 5), (10, 25), (99, 100), (100, None)])
 def test_next_milestone(count: int, expected: int | None) -> None:
     assert next_milestone(count) == expected
 
@@ -225,9 +221,7 @@ def test_weekly_missed_week_breaks_and_freezes_cover() -> None:
 
 def test_weekly_bank_is_separate_from_the_series_bank() -> None:
     # Two sessions a week in one series: the series earns a freeze every 2 weeks, the weekly streak every 4.
-    sessions = [
-        SessionRecord(i, SERIES, FIRST_MONDAY + timedelta(weeks=i // 2, days=2 * (i % 2))) for i in range(8)
-    ]
+    sessions = [SessionRecord(i, SERIES, FIRST_MONDAY + timedelta(weeks=i // 2, days=2 * (i % 2))) for i in range(8)]
     summary = compute_streaks(sessions, set(range(8)), tz=BERLIN, now=LATER)
     assert summary.series[SERIES] == StreakInfo(8, 8, 2)
     assert summary.weekly == StreakInfo(4, 4, 1)
@@ -425,18 +419,14 @@ def test_streak_invariants(history: tuple[list[SessionRecord], set[int], str, da
     for info in [summary.weekly, *summary.series.values()]:
         assert 0 <= info.current <= info.longest
         assert 0 <= info.freezes <= MAX_FREEZES
-    assert summary.weekly.longest <= len(
-        {s.started_at.astimezone(ZoneInfo(tz)).isocalendar()[:2] for s in counted}
-    )
+    assert summary.weekly.longest <= len({s.started_at.astimezone(ZoneInfo(tz)).isocalendar()[:2] for s in counted})
     for series_id, info in summary.series.items():
         assert info.longest <= sum(1 for s in counted if s.series_id == series_id)
     headline = max([summary.weekly, *summary.series.values()], key=lambda i: (i.current, i.longest))
     assert (summary.headline.current, summary.headline.longest) == (headline.current, headline.longest)
 
 
-def _reference(
-    sessions: list[SessionRecord], attended_ids: set[int], tz: str, now: datetime
-) -> StreakSummary:
+def _reference(sessions: list[SessionRecord], attended_ids: set[int], tz: str, now: datetime) -> StreakSummary:
     """The rules written the slow, obvious way: walk every calendar week, every series session."""
     zone = ZoneInfo(tz)
 
@@ -490,9 +480,7 @@ def test_streaks_match_the_slow_obvious_reading_of_the_rules(
     history: tuple[list[SessionRecord], set[int], str, datetime],
 ) -> None:
     sessions, attended_ids, tz, now = history
-    assert compute_streaks(sessions, attended_ids, tz=tz, now=now) == _reference(
-        sessions, attended_ids, tz, now
-    )
+    assert compute_streaks(sessions, attended_ids, tz=tz, now=now) == _reference(sessions, attended_ids, tz, now)
 
 
 @settings(max_examples=100, deadline=None)

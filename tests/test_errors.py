@@ -32,9 +32,7 @@ def _install(standin: StandIn) -> None:
 
 
 @pytest.mark.parametrize("deferred", [False, True])
-async def test_user_facing_error_is_answered_privately_with_its_text(
-    discord_standin: StandIn, deferred: bool
-) -> None:
+async def test_user_facing_error_is_answered_privately_with_its_text(discord_standin: StandIn, deferred: bool) -> None:
     s = discord_standin
     _install(s)
     mark = s.mark()

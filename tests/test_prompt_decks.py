@@ -139,9 +139,7 @@ def test_pinned_ids_are_never_renumbered_or_removed(decks: dict[str, Deck]) -> N
     for deck_id, pinned in PINNED_IDS.items():
         ids = [p.id for p in decks[deck_id].prompts]
         # New prompts go after the pinned ones, so the pinned ids stay a prefix in their original order.
-        assert tuple(ids[: len(pinned)]) == pinned, (
-            f"ids in {deck_id}.toml were renumbered, reordered or removed"
-        )
+        assert tuple(ids[: len(pinned)]) == pinned, f"ids in {deck_id}.toml were renumbered, reordered or removed"
 
 
 def test_ids_are_unique_and_numbered_upwards_within_each_deck(decks: dict[str, Deck]) -> None:
@@ -177,9 +175,7 @@ def test_texts_fit_and_read_as_open_invitations(decks: dict[str, Deck]) -> None:
             assert prompt.deck == deck.id
             assert 0 < len(text) <= MAX_PROMPT_LENGTH, prompt.id
             assert text == text.strip() and "\n" not in text, prompt.id
-            assert re.search(r"\byou(?:r|rs|rself)?\b", text, re.IGNORECASE), (
-                f"{prompt.id} is not addressed to you"
-            )
+            assert re.search(r"\byou(?:r|rs|rself)?\b", text, re.IGNORECASE), f"{prompt.id} is not addressed to you"
             assert text.endswith(("?", ".")), prompt.id
             assert not UNWELCOME_WORDS.search(text), f"{prompt.id}: {UNWELCOME_WORDS.search(text)}"
 

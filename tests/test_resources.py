@@ -223,9 +223,7 @@ MALFORMED = [
         "schema_version must be a whole number",
         id="version-as-text",
     ),
-    pytest.param(
-        replaced('name = "Find A Helpline"\n', ""), "directory is missing name", id="directory-missing-name"
-    ),
+    pytest.param(replaced('name = "Find A Helpline"\n', ""), "directory is missing name", id="directory-missing-name"),
     pytest.param(
         replaced('url = "https://findahelpline.com"', 'url = "http://findahelpline.com"'),
         "directory.url",
@@ -241,9 +239,7 @@ MALFORMED = [
         "XX is not an ISO 3166-1 alpha-2",
         id="unassigned-code",
     ),
-    pytest.param(
-        replaced('emergency = "111"\n', ""), "countries.NZ is missing emergency", id="missing-emergency"
-    ),
+    pytest.param(replaced('emergency = "111"\n', ""), "countries.NZ is missing emergency", id="missing-emergency"),
     pytest.param(
         replaced('emergency = "111"', "emergency = 111"),
         "countries.NZ.emergency must be a phone",

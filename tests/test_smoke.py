@@ -27,9 +27,7 @@ async def test_every_extension_loads_and_command_names_are_unique(discord_standi
 
 
 def test_every_cog_package_is_an_extension() -> None:
-    packages = {
-        f"cogs.{p.name}" for p in (ROOT / "cogs").iterdir() if p.is_dir() and (p / "__init__.py").exists()
-    }
+    packages = {f"cogs.{p.name}" for p in (ROOT / "cogs").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert packages == set(EXTENSIONS)
 
 

@@ -91,9 +91,7 @@ class Database:
             log.info("applying migration %s", name)
             async with self._lock:
                 # executescript commits on its own, so the whole file and the version bump run as one script.
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;"
-                )
+                await self._conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;")
             current = number
         return current
 
@@ -169,9 +167,7 @@ class Database:
         found: list[tuple[str, list[str]]] = []
         for table in tables:
             columns = await self.fetchall(f"PRAGMA table_info({table['name']})")
-            user_columns = [
-                c["name"] for c in columns if c["name"] == "user_id" or c["name"].endswith("_user_id")
-            ]
+            user_columns = [c["name"] for c in columns if c["name"] == "user_id" or c["name"].endswith("_user_id")]
             if user_columns:
                 found.append((table["name"], user_columns))
         return found

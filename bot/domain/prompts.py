@@ -198,8 +198,7 @@ def load_decks(directory: Path) -> dict[str, Deck]:
                 where = _elsewhere(other_path, path)
                 raise DataFileError(
                     path,
-                    f"prompt '{prompt.id}': same text as prompt '{other_id}'{where}"
-                    " (ignoring case and punctuation)",
+                    f"prompt '{prompt.id}': same text as prompt '{other_id}'{where} (ignoring case and punctuation)",
                 )
             texts[norm] = (path, prompt.id)
         decks[deck.id] = deck
@@ -267,15 +266,12 @@ def _parse_deck(path: Path, data: dict[str, Any]) -> Deck:
     if not isinstance(deck_id, str) or not _DECK_ID.fullmatch(deck_id):
         raise DataFileError(
             path,
-            "deck 'id' must be a slug of lower-case letters, digits and dashes, like 'check-in', "
-            f"not {deck_id!r}",
+            f"deck 'id' must be a slug of lower-case letters, digits and dashes, like 'check-in', not {deck_id!r}",
         )
     if deck_id != path.stem:
         raise DataFileError(path, f"deck id '{deck_id}' must match the file name ('{deck_id}.toml')")
     name = _text(path, "", "name", data["name"], MAX_DECK_NAME_LENGTH, one_line=True)
-    description = _text(
-        path, "", "description", data["description"], MAX_DECK_DESCRIPTION_LENGTH, one_line=True
-    )
+    description = _text(path, "", "description", data["description"], MAX_DECK_DESCRIPTION_LENGTH, one_line=True)
     version = data["version"]
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise DataFileError(path, f"deck 'version' must be a whole number of 1 or more, not {version!r}")
@@ -374,9 +370,7 @@ def pick_prompt(
     """
     eligible = sorted({p.key: p for p in candidates if p.depth <= max_depth}.values(), key=lambda p: p.key)
     if not eligible:
-        raise NoPromptAvailable(
-            f"no prompt of depth {max_depth} or lighter among {len(candidates)} candidates"
-        )
+        raise NoPromptAvailable(f"no prompt of depth {max_depth} or lighter among {len(candidates)} candidates")
     fresh = [p for p in eligible if p.key not in used and p.key != exclude]
     if not fresh:
         # Start a new cycle; only the excluded prompt is held back, unless it is the only one there is.
@@ -402,9 +396,7 @@ def validate_server_prompt(
     """
     clean = text.strip()
     if not clean:
-        raise PromptInputError(
-            "The prompt is empty. Please write the question or invitation you would like to add."
-        )
+        raise PromptInputError("The prompt is empty. Please write the question or invitation you would like to add.")
     if len(clean) > MAX_PROMPT_LENGTH:
         raise PromptInputError(
             f"That prompt is {len(clean)} characters long. Please keep it to {MAX_PROMPT_LENGTH} or fewer, "
@@ -421,8 +413,7 @@ def validate_server_prompt(
     note = (content_note or "").strip() or None
     if note is not None and len(note) > MAX_CONTENT_NOTE_LENGTH:
         raise PromptInputError(
-            f"The content note is {len(note)} characters long. "
-            f"Please keep it to {MAX_CONTENT_NOTE_LENGTH} or fewer."
+            f"The content note is {len(note)} characters long. Please keep it to {MAX_CONTENT_NOTE_LENGTH} or fewer."
         )
     if note is None and needs_content_note(clean, clean_depth, deck.deep_prompts_need_content_note):
         raise PromptInputError(
@@ -431,9 +422,7 @@ def validate_server_prompt(
         )
     norm = normalise_text(clean)
     if any(normalise_text(p.text) == norm for p in deck.prompts):
-        raise PromptInputError(
-            f"The {deck.name} deck already has this prompt, so there is no need to add it."
-        )
+        raise PromptInputError(f"The {deck.name} deck already has this prompt, so there is no need to add it.")
     return ServerPromptDraft(deck=deck.id, text=clean, depth=clean_depth, content_note=note)
 
 

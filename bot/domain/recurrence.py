@@ -216,9 +216,7 @@ def parse_when(text: str, *, allow_daily: bool, allow_multi_day: bool, allow_int
     12-hour ``7pm`` / ``7:30pm``; ``every other week`` and ``fortnightly`` mean every 2 weeks.
     Raises :class:`WhenParseError` whose message shows the forms this caller accepts.
     """
-    try_these = _examples(
-        allow_daily=allow_daily, allow_multi_day=allow_multi_day, allow_interval=allow_interval
-    )
+    try_these = _examples(allow_daily=allow_daily, allow_multi_day=allow_multi_day, allow_interval=allow_interval)
 
     def fail(problem: str) -> WhenParseError:
         return WhenParseError(f"{problem} {try_these}")

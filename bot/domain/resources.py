@@ -256,9 +256,7 @@ class _Validator:
         self.keys(raw, "the top level", _TOP_REQUIRED, _TOP_OPTIONAL)
         version = raw["schema_version"]
         if type(version) is not int:
-            raise self.fail(
-                f"schema_version must be a whole number (this version of the bot reads {SCHEMA_VERSION})"
-            )
+            raise self.fail(f"schema_version must be a whole number (this version of the bot reads {SCHEMA_VERSION})")
         if version != SCHEMA_VERSION:
             raise self.fail(f"schema_version is {version!r}; this version of the bot reads {SCHEMA_VERSION}")
         directory = self.directory(raw["directory"], "directory")
@@ -327,8 +325,7 @@ class _Validator:
             name=self.text(table, "name", where),
             phone=self.phone(table, "phone", where) if "phone" in table else None,
             other_phones=tuple(
-                self.phone_value(value, f"{where}.other_phones")
-                for value in self.texts(table, "other_phones", where)
+                self.phone_value(value, f"{where}.other_phones") for value in self.texts(table, "other_phones", where)
             ),
             text=self.optional_text(table, "text", where),
             hours=self.optional_text(table, "hours", where),
@@ -337,8 +334,7 @@ class _Validator:
             note=self.optional_text(table, "note", where),
             source=self.source(table, "source", where),
             more_sources=tuple(
-                self.source_value(value, f"{where}.more_sources")
-                for value in self.texts(table, "more_sources", where)
+                self.source_value(value, f"{where}.more_sources") for value in self.texts(table, "more_sources", where)
             ),
             checked=self.checked(table, "checked", where),
         )
@@ -350,9 +346,7 @@ class _Validator:
             raise self.fail(f"{where} must be a table")
         return raw
 
-    def keys(
-        self, table: Mapping[str, Any], where: str, required: Sequence[str], optional: Sequence[str]
-    ) -> None:
+    def keys(self, table: Mapping[str, Any], where: str, required: Sequence[str], optional: Sequence[str]) -> None:
         missing = [key for key in required if key not in table]
         if missing:
             raise self.fail(f"{where} is missing {', '.join(missing)}")
@@ -384,19 +378,13 @@ class _Validator:
             raise self.fail(f"{where} must be a phone number written as text, in quotes")
         number = value.strip()
         if not _PHONE.fullmatch(number):
-            raise self.fail(
-                f"{where}: {value!r} is not a phone number (only digits, spaces, '+', '-' and parentheses)"
-            )
+            raise self.fail(f"{where}: {value!r} is not a phone number (only digits, spaces, '+', '-' and parentheses)")
         return number
 
     def link(self, table: Mapping[str, Any], key: str, where: str) -> str:
         """Read a link that members will be shown: https only."""
         value = self.text(table, key, where)
-        if (
-            not value.startswith("https://")
-            or len(value) <= len("https://")
-            or any(c.isspace() for c in value)
-        ):
+        if not value.startswith("https://") or len(value) <= len("https://") or any(c.isspace() for c in value):
             raise self.fail(f"{where}.{key}: {value!r} must be an https:// link without spaces")
         return value
 
@@ -419,7 +407,5 @@ class _Validator:
         if not isinstance(value, date) or isinstance(value, datetime):
             raise self.fail(f"{where}.{key} must be a TOML date such as 2026-11-22 (no quotes, no time)")
         if self.today is not None and value > self.today:
-            raise self.fail(
-                f"{where}.{key} is {value.isoformat()}, later than today ({self.today.isoformat()})"
-            )
+            raise self.fail(f"{where}.{key} is {value.isoformat()}, later than today ({self.today.isoformat()})")
         return value

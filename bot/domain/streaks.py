@@ -179,9 +179,7 @@ def compute_streaks(
         this_week = _local_week(now, zone)
         # Weekly: only weeks in which the server held a circle can be missed.
         weekly = _walk(
-            week in attended_weeks
-            for week in sorted(held_weeks)
-            if week != this_week or week in attended_weeks
+            week in attended_weeks for week in sorted(held_weeks) if week != this_week or week in attended_weeks
         )
 
     series: dict[int, StreakInfo] = {}

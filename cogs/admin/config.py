@@ -27,9 +27,7 @@ def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
     needle = current.strip().lower().replace(" ", "_")
     zones = all_timezones()
     if needle:
-        starts = [
-            z for z in zones if z.lower().startswith(needle) or z.lower().split("/")[-1].startswith(needle)
-        ]
+        starts = [z for z in zones if z.lower().startswith(needle) or z.lower().split("/")[-1].startswith(needle)]
         contains = [z for z in zones if needle in z.lower() and z not in starts]
         zones = tuple(starts + contains)
     return [app_commands.Choice(name=z, value=z) for z in zones[:25]]
@@ -43,9 +41,7 @@ def format_minutes(seconds: int) -> str:
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class ConfigCog(
-    commands.GroupCog, group_name="config", group_description="Server settings for circles (admins)"
-):
+class ConfigCog(commands.GroupCog, group_name="config", group_description="Server settings for circles (admins)"):
     def __init__(self, bot: CircleBot) -> None:
         self.bot = bot
         super().__init__()
@@ -56,9 +52,7 @@ class ConfigCog(
         assert interaction.guild_id is not None
         config = await self.bot.db.guilds.get(interaction.guild_id)
         role = (
-            f"<@&{config.facilitator_role_id}>"
-            if config.facilitator_role_id
-            else "not set (people with Manage Server)"
+            f"<@&{config.facilitator_role_id}>" if config.facilitator_role_id else "not set (people with Manage Server)"
         )
         lines = [
             "**This server's circle settings**",
@@ -68,17 +62,13 @@ class ConfigCog(
         ]
         await send_private(interaction, "\n".join(lines))
 
-    @app_commands.command(
-        name="facilitator-role", description="Choose the role whose members facilitate circles"
-    )
+    @app_commands.command(name="facilitator-role", description="Choose the role whose members facilitate circles")
     @app_commands.describe(role="People with this role can open, start, pause and end circles")
     async def facilitator_role(self, interaction: discord.Interaction, role: discord.Role) -> None:
         await require(self.bot, interaction, Standing.ADMIN)
         assert interaction.guild_id is not None
         if role.is_default():
-            raise UserFacingError(
-                "@everyone can't be the facilitator role. Pick a role that only facilitators have."
-            )
+            raise UserFacingError("@everyone can't be the facilitator role. Pick a role that only facilitators have.")
         await self.bot.db.guilds.set_facilitator_role(interaction.guild_id, role.id, self.bot.clock.now())
         await send_private(interaction, f"Done. People with {role.mention} can now hold circles.")
 

@@ -40,9 +40,7 @@ class CircleButton(
     def __init__(self, action: str, circle_id: int, *, disabled: bool = False) -> None:
         label, style = LABELS[action]
         super().__init__(
-            discord.ui.Button(
-                label=label, style=style, custom_id=f"circle:{action}:{circle_id}", disabled=disabled
-            )
+            discord.ui.Button(label=label, style=style, custom_id=f"circle:{action}:{circle_id}", disabled=disabled)
         )
         self.action = action
         self.circle_id = circle_id
@@ -74,14 +72,8 @@ def problem_view(circle_id: int) -> discord.ui.View:
 
 def card_embed(state: CircleState) -> discord.Embed:
     settings = state.settings
-    colour = (
-        discord.Colour.from_rgb(120, 160, 140)
-        if state.status != Status.ENDED
-        else discord.Colour.light_grey()
-    )
-    title = (
-        texts.CARD_TITLES[settings.format] if state.status != Status.ENDED else "🌿 This circle has closed"
-    )
+    colour = discord.Colour.from_rgb(120, 160, 140) if state.status != Status.ENDED else discord.Colour.light_grey()
+    title = texts.CARD_TITLES[settings.format] if state.status != Status.ENDED else "🌿 This circle has closed"
     embed = discord.Embed(title=title, description=texts.HOW_IT_WORKS[settings.format], colour=colour)
     embed.add_field(name="Format", value=texts.settings_line(settings), inline=False)
     people = ", ".join(texts.mention(p) for p in state.participants) or "Nobody yet: press **Join**."

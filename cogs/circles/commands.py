@@ -23,9 +23,7 @@ CircleChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel | di
 
 
 @app_commands.guild_only()
-class CircleCog(
-    commands.GroupCog, name="Circles", group_name="circle", group_description="Talking-stick circles"
-):
+class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_description="Talking-stick circles"):
     def __init__(self, bot: CircleBot) -> None:
         self.bot = bot
         self.service = CircleService(bot)
@@ -34,9 +32,7 @@ class CircleCog(
 
     # Facilitators -------------------------------------------------------------------------------------------
 
-    @app_commands.command(
-        name="open", description="Open a circle in this channel (or another) and post its card"
-    )
+    @app_commands.command(name="open", description="Open a circle in this channel (or another) and post its card")
     @app_commands.describe(
         channel="Where the circle meets (default: here)",
         format="talking-stick (one speaker at a time) or empathy (speaker and active listener)",
@@ -80,9 +76,7 @@ class CircleCog(
         loaded = await self.service.active_in(interaction.channel_id or 0)
         await self.service.start(interaction, loaded)
 
-    @app_commands.command(
-        name="pause", description="Pause the circle: the clock freezes and holds the time left"
-    )
+    @app_commands.command(name="pause", description="Pause the circle: the clock freezes and holds the time left")
     async def pause(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.FACILITATOR)
         loaded = await self.service.active_in(interaction.channel_id or 0)
@@ -142,9 +136,7 @@ class CircleCog(
         loaded = await self.service.active_in(interaction.channel_id or 0)
         await self.service.pass_turn(interaction, loaded)
 
-    @app_commands.command(
-        name="status", description="Where the circle is: round, holder, time left, who is next"
-    )
+    @app_commands.command(name="status", description="Where the circle is: round, holder, time left, who is next")
     async def status(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
         loaded = await self.service.active_in(interaction.channel_id or 0)

@@ -123,9 +123,7 @@ class TextFloor:
         for target in targets:
             record = records.get(target)
             if record is not None:
-                original = Overwrite(
-                    MEMBER if record.user_id is not None else ROLE, record.allow, record.deny
-                )
+                original = Overwrite(MEMBER if record.user_id is not None else ROLE, record.allow, record.deny)
                 existed = record.existed
             elif target in current:
                 original, existed = current[target], True
@@ -170,17 +168,13 @@ class TextFloor:
                 reason="Empathy circle: talking stick",
             )
         except discord.Forbidden as exc:
-            raise FloorError(
-                "Manage Roles", f"changing a permission in #{self.channel.name}: {exc.text}"
-            ) from exc
+            raise FloorError("Manage Roles", f"changing a permission in #{self.channel.name}: {exc.text}") from exc
         except discord.HTTPException as exc:
             raise FloorError(None, f"Discord answered {exc.status} while changing a permission") from exc
 
     async def _delete(self, target: int) -> None:
         try:
-            await self.bot.http.delete_channel_permissions(
-                self.channel.id, target, reason="Empathy circle ended"
-            )
+            await self.bot.http.delete_channel_permissions(self.channel.id, target, reason="Empathy circle ended")
         except discord.NotFound:
             return
         except discord.Forbidden as exc:

@@ -74,9 +74,7 @@ def speakers(state: CircleState) -> set[int]:
     return found
 
 
-def attendance_from(
-    circle_id: int, before: CircleState, tr: Transition, now: datetime
-) -> list[AttendanceEvent]:
+def attendance_from(circle_id: int, before: CircleState, tr: Transition, now: datetime) -> list[AttendanceEvent]:
     events: list[AttendanceEvent] = []
     round_ = before.round
     for effect in tr.effects:
@@ -112,9 +110,7 @@ def announcement(before: CircleState, tr: Transition, now: datetime) -> tuple[st
             round_opened = True
         elif isinstance(effect, rules.TurnStarted) and index == last_turn and effect.phase == Phase.SPEAKING:
             lines.append(
-                texts.turn_started(
-                    effect.holder, effect.ends_at, effect.round, tr.state.settings.rounds, round_opened
-                )
+                texts.turn_started(effect.holder, effect.ends_at, effect.round, tr.state.settings.rounds, round_opened)
             )
             pings.add(effect.holder)
             round_opened = False
@@ -213,9 +209,7 @@ class CircleService:
                 ended_at=self.now,
             )
             self.active_by_channel.pop(channel.id, None)
-            raise UserFacingError(
-                texts.permission_problem("post the circle's card", "Send Messages")
-            ) from None
+            raise UserFacingError(texts.permission_problem("post the circle's card", "Send Messages")) from None
         await self.bot.db.circles.set_card(circle_id, message.id)
         return circle_id
 
@@ -347,10 +341,7 @@ class CircleService:
     ) -> None:
         """Tell a facilitator, privately, what Discord refused, with Try again / End buttons."""
         view = problem_view(row.id)
-        if (
-            interaction is not None
-            and await access.standing_of(self.bot, interaction) >= Standing.FACILITATOR
-        ):
+        if interaction is not None and await access.standing_of(self.bot, interaction) >= Standing.FACILITATOR:
             try:
                 await send_private(interaction, text, view=view)
                 return
@@ -358,12 +349,8 @@ class CircleService:
                 pass
         if row.facilitator_user_id is not None:
             try:
-                user = self.bot.get_user(row.facilitator_user_id) or await self.bot.fetch_user(
-                    row.facilitator_user_id
-                )
-                await user.send(
-                    f"About your circle in <#{row.channel_id}>: {text}", view=view, allowed_mentions=QUIET
-                )
+                user = self.bot.get_user(row.facilitator_user_id) or await self.bot.fetch_user(row.facilitator_user_id)
+                await user.send(f"About your circle in <#{row.channel_id}>: {text}", view=view, allowed_mentions=QUIET)
                 return
             except discord.HTTPException:
                 pass
@@ -399,9 +386,7 @@ class CircleService:
         if action == "join":
             await self.join(interaction, loaded)
         elif action == "leave":
-            await self.change(
-                loaded, lambda s, t: rules.leave(s, user, t), interaction=interaction, reply=texts.LEFT
-            )
+            await self.change(loaded, lambda s, t: rules.leave(s, user, t), interaction=interaction, reply=texts.LEFT)
         elif action == "done":
             if loaded.state.holder != user:
                 raise UserFacingError(texts.HOLDER_ONLY)
@@ -431,9 +416,7 @@ class CircleService:
         if user not in loaded.state.participants:
             raise UserFacingError(texts.NOT_IN_CIRCLE)
         reply = texts.DONE_THANKS if loaded.state.holder == user else texts.PASS_NOTED
-        await self.change(
-            loaded, lambda s, t: rules.pass_turn(s, user, t), interaction=interaction, reply=reply
-        )
+        await self.change(loaded, lambda s, t: rules.pass_turn(s, user, t), interaction=interaction, reply=reply)
 
     async def retry(self, interaction: discord.Interaction, loaded: Loaded) -> None:
         async with self._lock(loaded.row.id):

@@ -73,7 +73,9 @@ EMPATHY_LATER = (
     "The empathy format isn't available yet. For now, open a `talking-stick` circle: it works the same way, "
     "one person at a time."
 )
-VOICE_LATER = "Circles in voice and stage channels aren't available yet. Please open the circle in a text channel for now."
+VOICE_LATER = (
+    "Circles in voice and stage channels aren't available yet. Please open the circle in a text channel for now."
+)
 THREAD_STRICT = (
     "Threads can't be locked to one speaker (they have no permission settings of their own). "
     "Open the circle with `enforcement: gentle`, or use a text channel."

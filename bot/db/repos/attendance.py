@@ -32,7 +32,8 @@ class AttendanceRepo:
         rows = [(e.circle_id, guild_id, e.user_id, e.kind, e.round, to_db(e.at)) for e in events]
         if rows:
             await self._db.executemany(
-                "INSERT INTO attendance_events (circle_id, guild_id, user_id, kind, round, at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO attendance_events (circle_id, guild_id, user_id, kind, round, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
 

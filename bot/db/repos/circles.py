@@ -159,9 +159,7 @@ class CircleRepo:
             (circle_id,),
         )
         return [
-            OverwriteRecord(
-                r["channel_id"], r["role_id"], r["user_id"], bool(r["existed"]), r["allow"], r["deny"]
-            )
+            OverwriteRecord(r["channel_id"], r["role_id"], r["user_id"], bool(r["existed"]), r["allow"], r["deny"])
             for r in rows
         ]
 

@@ -19,6 +19,7 @@ from .filters import (
     compile_pattern,
     validate_phrase,
 )
+from .folding import normalize
 from .ladder import (
     DEFAULT_LADDER,
     DEFAULT_WARNING_POINTS,
@@ -33,7 +34,6 @@ from .ladder import (
     rung_for,
     validate_ladder,
 )
-from .folding import normalize
 from .rules import DEFAULT_RULES
 
 __all__ = [

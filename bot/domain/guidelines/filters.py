@@ -1,10 +1,10 @@
-"""Word filters a server chooses: phrases and patterns, matched in one pass each.
+r"""Word filters a server chooses: phrases and patterns, matched in one pass each.
 
-Both kinds look at :func:`~bot.domain.guidelines.folding.normalize` d text, never the raw message: lowercase,
-no accents, look-alike letters and leetspeak folded, and single spaces between words (punctuation is a
-space). That is what makes ``ÁSS``, ``аss`` (Cyrillic ``а``), ``4ss`` and ``@ss`` all the phrase ``ass``, and it
-is what a pattern must be written against: ``\\bfree nitro\\b``, not ``free-nitro!``. Patterns are
-case-insensitive as well, so ``Nitro`` in a pattern still matches.
+Both kinds look at the text as :func:`~bot.domain.guidelines.folding.normalize` folds it, never the raw
+message: lowercase, no accents, look-alike letters and leetspeak folded, single spaces between words
+(punctuation is a space). That is what makes ``ÁSS``, ``аss`` (Cyrillic ``а``), ``4ss`` and ``@ss`` all the
+phrase ``ass``, and it is what a pattern must be written against: ``\bfree nitro\b``, not ``free-nitro!``.
+Patterns are case-insensitive as well, so ``Nitro`` in a pattern still matches.
 
 **Phrases** go into one Aho-Corasick automaton per scope; a message is scanned once however many phrases there
 are. Each phrase is stored with a space on both sides and the text is scanned with a space on both sides, so a
@@ -92,9 +92,7 @@ def validate_phrase(text: str) -> str:
     """Return the folded form of a phrase an admin typed, or raise :class:`FilterInputError`."""
     length = len(text.strip())
     if length > MAX_PHRASE_LENGTH:
-        raise FilterInputError(
-            f"That phrase is {length} characters long; a phrase can be at most {MAX_PHRASE_LENGTH}."
-        )
+        raise FilterInputError(f"That phrase is {length} characters long; a phrase can be at most {MAX_PHRASE_LENGTH}.")
     folded = normalize(text)
     if not folded:
         raise FilterInputError("That phrase has no letters or numbers in it, so there is nothing to look for.")
@@ -183,19 +181,18 @@ class _Matcher:
     sets: tuple[tuple[Any, tuple[FilterHit, ...]], ...]  # (re2.Set, hit for each index in the set)
 
     def match(self, folded: str) -> tuple[FilterHit, ...]:
-        found: dict[int, FilterHit] = {}
+        found: list[FilterHit] = []
         if self.automaton is not None:
             for _end, hits in self.automaton.iter(f" {folded} "):
-                for hit in hits:
-                    found[hit.rule_id] = hit
+                found.extend(hits)
         for pattern_set, hits in self.sets:
             indexes = pattern_set.Match(folded)
             if indexes:
-                for index in indexes:
-                    found[hits[index].rule_id] = hits[index]
+                found.extend(hits[index] for index in indexes)
         if not found:
             return ()
-        return tuple(sorted(found.values(), key=attrgetter("rule_id")))
+        # A phrase can occur twice and a rule id can repeat: one hit per rule, in rule id order.
+        return tuple(sorted({hit.rule_id: hit for hit in found}.values(), key=attrgetter("rule_id")))
 
 
 def _build_automaton(phrases: list[tuple[str, FilterHit]]) -> Any:
@@ -256,13 +253,20 @@ class FilterSet:
         phrases: dict[FilterScope, list[tuple[str, FilterHit]]] = {scope: [] for scope in FilterScope}
         patterns: dict[FilterScope, list[tuple[str, FilterHit]]] = {scope: [] for scope in FilterScope}
         for rule in rules:
-            hit = FilterHit(rule.id, rule.action, rule.kind)
             try:
-                if rule.kind is FilterKind.PHRASE:
-                    phrases[rule.scope].append((validate_phrase(rule.text), hit))
+                # Rules straight from the database carry plain strings; an unknown one is left out.
+                kind, scope = FilterKind(rule.kind), FilterScope(rule.scope)
+                hit = FilterHit(rule.id, FilterAction(rule.action), kind)
+            except ValueError:
+                log.warning("filter rule %s left out: unknown kind, action or scope", rule.id)
+                skipped.append((rule.id, "This filter's settings aren't ones the bot knows."))
+                continue
+            try:
+                if kind is FilterKind.PHRASE:
+                    phrases[scope].append((validate_phrase(rule.text), hit))
                 else:
                     compile_pattern(rule.text)
-                    patterns[rule.scope].append((rule.text, hit))
+                    patterns[scope].append((rule.text, hit))
             except FilterInputError as error:
                 log.warning("filter rule %s left out: %s", rule.id, error.message)
                 skipped.append((rule.id, error.message))

@@ -22,9 +22,14 @@ is ``ass`` (and, as a side effect, ``mp3`` is ``mpe``). The symbols ``@ $ | !`` 
 has letters; an ``!`` at either end of a word is punctuation (``wow!`` is ``wow``), and symbols on their own
 (``$5``, ``!!!``) are separators. Unlisted look-alikes (``8`` for ``b``, ``9`` for ``g``) are not folded.
 
-Folding is cheap: the table is a dict that ``str.translate`` reads in C. ASCII, Latin, Greek and Cyrillic are
-filled in when this module loads; any other character is classified the first time it is seen and
-remembered (up to a cap), so the table is a memo of a pure function, not state that changes behaviour.
+Folding is fast (a few microseconds for a chat line; ``bench/bench_filters.py`` measures it) because every
+per-character step runs in C: ASCII goes through one ``bytes.translate`` table that lowercases and spaces
+punctuation at once; other text is decomposed, then encoded to ASCII with a codec error handler that folds
+each run of non-ASCII characters (remembered per run, since the same apostrophe, accent or emoji comes back
+again and again); text that keeps non-Latin letters goes through ``str.translate`` with a table that classifies
+each character the first time it is seen. The tables and memos are filled from pure functions and capped, so
+they are caches, not state that changes behaviour. :func:`_normalize_plainly` is the same folding written the
+plain way, and the tests hold the two equal on generated text.
 """
 
 from __future__ import annotations
@@ -61,8 +66,9 @@ _LEET_SYMBOLS = "@$!|"
 _DIGITS = "0123456789"
 # A number followed by one of these is a number, not leetspeak: "3pm", "2nd", "90s", "10k".
 _NUMBER_SUFFIXES = frozenset(
-    "st nd rd th s am pm k m h d w y x g kg mg km cm mm lb lbs min mins hr hrs yo yr yrs".split()
-)
+    {"st", "nd", "rd", "th", "s", "am", "pm", "k", "m", "h", "d", "w", "y", "x", "g", "kg", "mg", "km", "cm",
+     "mm", "lb", "lbs", "min", "mins", "hr", "hrs", "yo", "yr", "yrs"}
+)  # fmt: skip
 
 _LEET_TABLE = str.maketrans(LEET)
 _SYMBOLS_TO_SPACE = str.maketrans(dict.fromkeys(_LEET_SYMBOLS, " "))
@@ -141,19 +147,38 @@ class _KeepsNonAscii(Exception):
     """A run of characters holds a letter that stays non-ASCII (Cyrillic б, 日): take the general path."""
 
 
-def _fold_run(error: UnicodeError) -> tuple[str, int]:
-    # Codec error handler: str.encode("ascii", ...) calls it once per run of non-ASCII characters.
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
+# Runs repeat a lot (an apostrophe from a phone, an accent, the same emoji), so each run's folding is
+# remembered, up to a cap; None marks a run that keeps a non-ASCII letter.
+_RUN_MEMO: dict[str, str | None] = {}
+_RUN_MEMO_CAP = 4_096
+
+
+def _fold_run_plainly(run: str) -> str | None:
     folded_run = []
-    for char in error.object[error.start : error.end]:
+    for char in run:
         folded = _FOLD[ord(char)]
         if folded is None:
             continue
         if not folded.isascii():
-            raise _KeepsNonAscii
+            return None
         folded_run.append(folded)
-    return "".join(folded_run), error.end
+    return "".join(folded_run)
+
+
+def _fold_run(error: UnicodeError) -> tuple[str, int]:
+    # Codec error handler: str.encode("ascii", ...) calls it once per run of non-ASCII characters.
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    run = error.object[error.start : error.end]
+    try:
+        folded = _RUN_MEMO[run]
+    except KeyError:
+        folded = _fold_run_plainly(run.casefold())
+        if len(_RUN_MEMO) < _RUN_MEMO_CAP and len(run) <= 16:
+            _RUN_MEMO[run] = folded
+    if folded is None:
+        raise _KeepsNonAscii
+    return folded, error.end
 
 
 _ERROR_HANDLER = "empathy-circles.guidelines.fold"
@@ -176,8 +201,6 @@ def _kept(byte: int) -> bool:
 _SPACE = ord(" ")
 # Raw ASCII text (it skips casefold): lowercase letters, keep digits and leet symbols, space the rest.
 _ASCII_FOLD = _byte_table({byte: ord(chr(byte).lower()) if _kept(byte) else _SPACE for byte in range(128)})
-# The error handler's output: already folded, only ASCII punctuation is left to space.
-_PUNCTUATION_TO_SPACE = _byte_table({byte: _SPACE for byte in range(128) if not _kept(byte)})
 # Deleting these from folded ASCII leaves only digits and leet symbols.
 _LETTERS_AND_SPACE = bytes(byte for byte in range(128) if chr(byte).isalpha() or byte == _SPACE)
 
@@ -193,9 +216,15 @@ class _Classes(dict[int, str]):
 _CLASSES = _Classes(dict.fromkeys(range(128), "a") | dict.fromkeys(map(ord, _LEET_AND_DIGITS), "0") | {_SPACE: " "})
 
 
+_CLASS_BYTES = _byte_table({byte: ord(_CLASSES[byte]) for byte in range(128)})
+
+
 def _collapse(folded: str) -> str:
-    while "  " in folded:
-        folded = folded.replace("  ", " ")
+    if "  " in folded:
+        # ", " and " - " leave two or three spaces; one pass for each is the common case.
+        folded = folded.replace("   ", " ").replace("  ", " ")
+        while "  " in folded:
+            folded = folded.replace("  ", " ")
     return folded.strip(" ")
 
 
@@ -207,17 +236,22 @@ def normalize(text: str) -> str:
             return _collapse(ascii_folded.decode("ascii"))  # the common case: words of letters only
         folded = ascii_folded.decode("ascii")
     else:
-        decomposed = unicodedata.normalize("NFKD", text).casefold()
+        decomposed = unicodedata.normalize("NFKD", text)
         try:
-            folded = decomposed.encode("ascii", _ERROR_HANDLER).translate(_PUNCTUATION_TO_SPACE).decode("ascii")
+            # Casefolding is per character, so ASCII is lowercased by the byte table and each non-ASCII run
+            # is casefolded by the error handler: no pass over the whole text.
+            folded = decomposed.encode("ascii", _ERROR_HANDLER).translate(_ASCII_FOLD).decode("ascii")
         except _KeepsNonAscii:
-            folded = decomposed.translate(_FOLD)
+            folded = decomposed.casefold().translate(_FOLD)
     return _fold_digit_words(_collapse(folded))
 
 
 def _fold_digit_words(folded: str) -> str:
-    """Run :func:`_fold_word` on each word that holds a digit or symbol, then space any lone symbols."""
-    classes = folded.translate(_CLASSES)
+    """Run :func:`_fold_word` on each word that mixes letters with digits or symbols; space lone symbols."""
+    if folded.isascii():
+        classes = folded.encode("ascii").translate(_CLASS_BYTES).decode("ascii")
+    else:
+        classes = folded.translate(_CLASSES)
     where = classes.find("0")
     if where < 0:
         return folded
@@ -233,5 +267,10 @@ def _fold_digit_words(folded: str) -> str:
             pieces.append(_fold_word(folded[start:end]))
             copied = end
         where = classes.find("0", end)
-    pieces.append(folded[copied:])
-    return _collapse("".join(pieces).translate(_SYMBOLS_TO_SPACE))
+    if pieces:
+        pieces.append(folded[copied:])
+        folded = "".join(pieces)
+    if "!" in folded or "@" in folded or "$" in folded or "|" in folded:
+        # Only words without letters still hold symbols ("!!!", "$5"): there they separate.
+        folded = _collapse(folded.translate(_SYMBOLS_TO_SPACE))
+    return folded

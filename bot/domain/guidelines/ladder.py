@@ -76,10 +76,16 @@ def validate_ladder(rungs: Iterable[LadderRung]) -> tuple[LadderRung, ...]:
     minute and 28 days (Discord's limit), and no timeout may be shorter than one below it, so consequences only
     grow. An alert rung has no duration. An empty ladder is allowed: warnings are then recorded, nothing more.
     """
-    ladder = tuple(rungs)
+    ladder: list[LadderRung] = []
     previous_points = 0
     longest_timeout = timedelta(0)
-    for rung in ladder:
+    for given in rungs:
+        try:
+            # Rungs straight from the database carry the action as a plain string.
+            rung = LadderRung(given.points, LadderAction(given.action), given.duration)
+        except ValueError:
+            raise LadderError(f"The step at {given.points} points has an action the bot doesn't know.") from None
+        ladder.append(rung)
         if rung.points <= 0:
             raise LadderError("Each step of the ladder needs at least 1 point.")
         if rung.points <= previous_points:
@@ -96,8 +102,7 @@ def validate_ladder(rungs: Iterable[LadderRung]) -> tuple[LadderRung, ...]:
             raise LadderError(f"The timeout at {rung.points} points needs to last at least a minute.")
         if rung.duration > MAX_TIMEOUT:
             raise LadderError(
-                f"The timeout at {rung.points} points lasts {_describe(rung.duration)}; "
-                "Discord allows at most 28 days."
+                f"The timeout at {rung.points} points lasts {_describe(rung.duration)}; Discord allows at most 28 days."
             )
         if rung.duration < longest_timeout:
             raise LadderError(
@@ -105,12 +110,10 @@ def validate_ladder(rungs: Iterable[LadderRung]) -> tuple[LadderRung, ...]:
                 f"it ({_describe(longest_timeout)}). Consequences should only grow as points add up."
             )
         longest_timeout = rung.duration
-    return ladder
+    return tuple(ladder)
 
 
-def active_points(
-    records: Iterable[WarningRecord], now: datetime, expiry: timedelta = WARNING_EXPIRY
-) -> int:
+def active_points(records: Iterable[WarningRecord], now: datetime, expiry: timedelta = WARNING_EXPIRY) -> int:
     """Points that still count at ``now``: not pardoned, and given less than ``expiry`` ago.
 
     A warning given at ``t`` counts up to, but not at, ``t + expiry``. Datetimes must be timezone-aware.

@@ -13,8 +13,7 @@ import logging
 log = logging.getLogger(__name__)
 
 DEFAULT_RULES: tuple[str, ...] = (
-    "What is shared here stays here. Hold each other's stories with care and don't repeat them outside "
-    "the circle.",
+    "What is shared here stays here. Hold each other's stories with care and don't repeat them outside the circle.",
     'Speak from your own experience. Say "I" rather than "you" or "everyone".',
     "Listen without fixing. Please don't give advice unless someone asks for it.",
     "One voice at a time: no cross-talk while someone is holding the turn.",
