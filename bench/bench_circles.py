@@ -1,15 +1,15 @@
 """How much Discord and how much time one turn change costs, and how 1,000 circles at once behave.
 
-Part 1 drives the real bot on the offline stand-in Discord (`bot.testing.StandIn`): a strict text circle of 3,
-8 and 25 participants, three rounds of one-minute turns. Round 1's turns end on their timeout, round 2's by the
-holder's `/circle pass`; each turn change's calls are counted on their own (the 20-second warning posted before a
-timeout is left out: the clock is moved to one second before the end, then the call log is marked). The
-interaction reply to `/circle pass` is counted apart from the REST calls.
+Part 1 drives the real bot on the offline stand-in Discord (`bot.testing.StandIn`): a strict text circle of
+3, 8 and 25 participants, three rounds of one-minute turns. Round 1's turns end on their timeout, round 2's
+by the holder's `/circle pass`. Each turn change's calls are counted on their own: the warning posted before
+a timeout is left out (the clock is moved to one second before the end, then the call log is marked), and
+the interaction reply to `/circle pass` is counted apart from the REST calls.
 
-Part 2 has no Discord: 1,000 circles of 8 participants in a temporary SQLite file, run through the domain, the
-repositories and the scheduler on a manual clock, exactly as `cogs/circles/service.py` does for a timer (load
-the row, load it again under the circle's lock, `advance`, one transaction saving the state and attendance rows,
-re-arm the timer). It prints turn changes per second, the time each turn change took (p50/p99, timed inside the
+Part 2 has no Discord: 1,000 circles of 8 participants in a temporary SQLite file, run through the domain,
+the repositories and the scheduler on a manual clock, as `cogs/circles/service.py` handles a timer: load
+the row, load it again under the circle's lock, `advance`, one transaction saving the state and attendance
+rows, re-arm the timer. It prints turn changes per second, the time each turn change took (timed inside the
 job), memory per circle, and how long restoring all 1,000 at start-up takes. Prints figures; asserts nothing.
 
 Run: .venv/bin/python bench/bench_circles.py
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import statistics
 import tempfile
@@ -51,7 +52,7 @@ GUILD_ID = 1310000000000000001
 INTERACTION_PREFIXES = ("/interactions/", "/webhooks/")
 
 
-# Part 1: REST calls per turn change on the stand-in Discord -------------------------------------------------
+# Part 1: REST calls per turn change on the stand-in Discord ---------------------------------------------
 
 
 def _short(method: str, path: str) -> str:
@@ -137,60 +138,72 @@ async def text_circle(size: int, folder: Path) -> tuple[TurnCalls, TurnCalls, li
     return timeout, passing, errors
 
 
-def _figure(samples: list[list[str]]) -> tuple[str, str]:
+def _figure(samples: list[list[str]]) -> str:
     counts = sorted({len(s) for s in samples})
-    figure = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
-    kinds = Counter(tuple(sorted(s)) for s in samples).most_common(1)[0][0]
-    return figure, ", ".join(kinds)
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
 async def part_one(folder: Path) -> None:
-    print("Part 1: REST calls per turn change in a strict text circle (offline stand-in Discord, real bot)")
-    all_counts: set[int] = set()
+    print("Part 1: REST calls per turn change, strict text circle, real bot on the offline stand-in Discord")
+    shapes: set[tuple[str, ...]] = set()
+    kinds: Counter[tuple[str, ...]] = Counter()
+    worst = 0
     for size in SIZES:
         timeout, passing, errors = await text_circle(size, folder)
         for turns in (timeout, passing):
-            all_counts.update(len(s) for s in turns.within + turns.new_round)
-        n, kinds = _figure(timeout.within)
-        r, round_kinds = _figure(timeout.new_round)
-        print(
-            f"  text circle, {size} participants: {n} REST calls per turn change (timeout; {len(timeout.within)} "
-            f"turn changes: {kinds}); {r} when it opens a new round ({round_kinds})"
+            worst = max([worst, *(len(s) for s in turns.within + turns.new_round)])
+            kinds.update(tuple(sorted(s)) for s in turns.within + turns.new_round)
+        figures = (
+            _figure(timeout.within),
+            _figure(timeout.new_round),
+            _figure(passing.within),
+            _figure(passing.new_round),
+            "/".join(str(x) for x in sorted(set(passing.replies))),
         )
-        n, kinds = _figure(passing.within)
-        r, _ = _figure(passing.new_round)
-        replies = sorted(set(passing.replies))
-        reply_text = "/".join(str(x) for x in replies)
+        shapes.add(figures)
+        within, new_round, passed, passed_round, replies = figures
         print(
-            f"  text circle, {size} participants: {n} REST calls + {reply_text} interaction reply per turn change "
-            f"(holder passes; {len(passing.within)} turn changes; interaction reply not counted as REST); "
-            f"{r} + {reply_text} when it opens a new round"
+            f"  text circle, {size} participants: {within} REST calls per turn change (timeout); "
+            f"{new_round} when it opens a new round ({len(timeout.within)} + 1 turn changes)"
+        )
+        print(
+            f"  text circle, {size} participants: {passed} REST calls + {replies} interaction reply per turn "
+            f"change (holder passes; reply not counted as REST); {passed_round} + {replies} at a new round"
         )
         if errors:
             print(f"    errors logged by the bot: {errors}")
-    verdict = "met" if max(all_counts) <= 4 else "NOT met"
-    print(
-        f"  every size, every turn change: {min(all_counts)}-{max(all_counts)} REST calls "
-        f"(target: at most 4, the same for every size: {verdict})"
-    )
+    for calls, times in kinds.most_common():
+        print(f"    {times:3d} turn changes made: {', '.join(calls)}")
+    same = "the same for every size" if len(shapes) == 1 else "NOT the same for every size"
+    verdict = _verdict(worst <= 4 and len(shapes) == 1)
+    print(f"  at most {worst} REST calls per turn change, {same} (target: at most 4, the same: {verdict})")
 
 
-# Part 2: 1,000 circles through the domain, the repositories and the scheduler --------------------------------
+# Part 2: 1,000 circles through the domain, the repositories and the scheduler ----------------------------
+
+
+PHASES = ("load", "load under lock", "domain", "save transaction", "re-arm")
 
 
 class Pipeline:
-    """What `CircleService` does for a timer, without Discord."""
+    """What `CircleService` does for a timer, without Discord; each job's phases are timed apart."""
 
     def __init__(self, db: Database, scheduler: Scheduler) -> None:
         self.db = db
         self.scheduler = scheduler
         self.locks: dict[int, asyncio.Lock] = {}
-        self.guilds: dict[int, int] = {}
         self.turn_change_seconds: list[float] = []
         self.other_job_seconds: list[float] = []
+        self.turn_change_phases = dict.fromkeys(PHASES, 0.0)
+        self._phases = dict.fromkeys(PHASES, 0.0)
 
     def _lock(self, circle_id: int) -> asyncio.Lock:
         return self.locks.setdefault(circle_id, asyncio.Lock())
+
+    def _tick(self, phase: str, since: float) -> float:
+        now = time.perf_counter()
+        self._phases[phase] += now - since
+        return now
 
     async def load(self, circle_id: int) -> tuple[int, CircleState] | None:
         row = await self.db.circles.get(circle_id)
@@ -199,6 +212,7 @@ class Pipeline:
         return row.guild_id, CircleState.from_json(row.state)
 
     async def persist(self, circle_id: int, guild_id: int, before: CircleState, tr: rules.Transition) -> None:
+        mark = time.perf_counter()
         now = self.scheduler.clock.now()
         state = tr.state
         ended = state.status == Status.ENDED
@@ -212,7 +226,9 @@ class Pipeline:
                 ended_at=now if ended else None,
             )
             await self.db.attendance.record_many(guild_id, events)
+        mark = self._tick("save transaction", mark)
         self.arm(circle_id, state)
+        self._tick("re-arm", mark)
 
     def arm(self, circle_id: int, state: CircleState) -> None:
         deadline = rules.next_deadline(state)
@@ -224,22 +240,29 @@ class Pipeline:
 
     async def change(self, circle_id: int, step: Step) -> rules.Transition:
         async with self._lock(circle_id):
+            mark = time.perf_counter()
             fresh = await self.load(circle_id)
             assert fresh is not None
+            mark = self._tick("load under lock", mark)
             guild_id, before = fresh
             tr = step(before, self.scheduler.clock.now())
+            self._tick("domain", mark)
             await self.persist(circle_id, guild_id, before, tr)
             return tr
 
     async def on_timer(self, circle_id: int) -> None:
+        self._phases = dict.fromkeys(PHASES, 0.0)
         started = time.perf_counter()
         loaded = await self.load(circle_id)
+        self._tick("load", started)
         if loaded is None or loaded[1].status == Status.ENDED:
             return
         tr = await self.change(circle_id, rules.advance)
         took = time.perf_counter() - started
         if any(isinstance(e, TurnStarted) for e in tr.effects):
             self.turn_change_seconds.append(took)
+            for phase, seconds in self._phases.items():
+                self.turn_change_phases[phase] += seconds
         else:
             self.other_job_seconds.append(took)
 
@@ -264,7 +287,7 @@ async def create_circles(db: Database, pipeline: Pipeline) -> None:
         before = state
         effects: list = []
         for person in range(PARTICIPANTS):
-            tr = rules.join(state, channel_id * 100 + person, started)
+            tr = rules.join(state, GUILD_ID + 2_000_000 + index * 10 + person, started)
             effects.extend(tr.effects)
             state = tr.state
         tr = rules.start(state, started)
@@ -280,6 +303,10 @@ async def create_circles(db: Database, pipeline: Pipeline) -> None:
         pipeline.arm(circle_id, tr.state)
 
 
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
@@ -289,52 +316,58 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def restore(path: Path, clock: ManualClock, *, save_each: bool) -> tuple[float, int, Database, Scheduler]:
+async def restore(path: Path, clock: ManualClock, *, save_each: bool) -> tuple[float, int, int]:
     """Start-up: open the file, load every active circle, catch it up with `advance(now)`, arm its timer."""
     started = time.perf_counter()
     db = await Database.open(path)
-    await db.migrate()
     scheduler = Scheduler(clock)
-    scheduler.start()
-    pipeline = Pipeline(db, scheduler)
-    rows = await db.circles.active()
-    for row in rows:
-        state = CircleState.from_json(row.state)
-        if save_each:
-            # As `CircleService.restore_all` does it: `change(loaded, rules.advance)`, saving each circle.
-            await pipeline.change(row.id, rules.advance)
-        else:
-            pipeline.arm(row.id, rules.advance(state, clock.now()).state)
-    took = time.perf_counter() - started
-    return took, len(rows), db, scheduler
+    try:
+        await db.migrate()
+        scheduler.start()
+        pipeline = Pipeline(db, scheduler)
+        rows = await db.circles.active()
+        for row in rows:
+            state = CircleState.from_json(row.state)
+            if save_each:
+                # As `CircleService.restore_all` does it: `change(loaded, rules.advance)`, saving each circle.
+                await pipeline.change(row.id, rules.advance)
+            else:
+                pipeline.arm(row.id, rules.advance(state, clock.now()).state)
+        took = time.perf_counter() - started
+        return took, len(rows), len(scheduler.job_ids())
+    finally:
+        await scheduler.shutdown()
+        await db.close()
 
 
 async def memory_per_circle(path: Path, clock: ManualClock) -> tuple[float, float, float]:
-    """Traced Python memory held for 1,000 loaded states, and for their timers (jobs + lock + ids)."""
+    """Traced Python memory held per circle: its loaded CircleState, and its timer (job, lock, index)."""
     db = await Database.open(path)
     scheduler = Scheduler(clock)
-    scheduler.start()
-    pipeline = Pipeline(db, scheduler)
-    rows = await db.circles.active()
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    states = {row.id: CircleState.from_json(row.state) for row in rows}
-    gc.collect()
-    after_states = tracemalloc.get_traced_memory()[0]
-    channels: dict[int, int] = {}
-    for row in rows:
-        pipeline.arm(row.id, states[row.id])
-        pipeline._lock(row.id)
-        channels[row.channel_id] = row.id
-    gc.collect()
-    after_jobs = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
-    count = len(states)
-    row_bytes = sum(len(str(row.state)) for row in rows) / count
-    await scheduler.shutdown()
-    await db.close()
-    return (after_states - base) / count, (after_jobs - after_states) / count, row_bytes
+    try:
+        scheduler.start()
+        pipeline = Pipeline(db, scheduler)
+        saved = [(row.id, row.channel_id, json.dumps(row.state)) for row in await db.circles.active()]
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        states = {circle_id: CircleState.from_json(json.loads(text)) for circle_id, _, text in saved}
+        gc.collect()
+        after_states = tracemalloc.get_traced_memory()[0]
+        channels: dict[int, int] = {}
+        for circle_id, channel_id, _ in saved:
+            pipeline.arm(circle_id, states[circle_id])
+            pipeline._lock(circle_id)
+            channels[channel_id] = circle_id
+        gc.collect()
+        after_timers = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+    finally:
+        await scheduler.shutdown()
+        await db.close()
+    count = len(saved)
+    json_bytes = sum(len(json.dumps(json.loads(text), separators=(",", ":"))) for _, _, text in saved) / count
+    return (after_states - base) / count, (after_timers - after_states) / count, json_bytes
 
 
 def _rss_mib() -> float:
@@ -343,81 +376,94 @@ def _rss_mib() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+async def drive_circles(path: Path, clock: ManualClock) -> None:
+    db = await Database.open(path)
+    scheduler = Scheduler(clock)
+    try:
+        await db.migrate()
+        scheduler.start()
+        pipeline = Pipeline(db, scheduler)
+        setup = time.perf_counter()
+        await create_circles(db, pipeline)
+        setup = time.perf_counter() - setup
+        print(f"  set-up: {CIRCLES:,} circles created, joined and started in {setup:.2f} s")
+        # Every circle started within half a turn: stop before anyone's 11th turn change.
+        horizon = TURN_CHANGES * TURN_SECONDS + TURN_SECONDS * 3 / 4
+        drive = time.perf_counter()
+        await scheduler.advance(horizon)
+        drive = time.perf_counter() - drive
+        changes, others = pipeline.turn_change_seconds, pipeline.other_job_seconds
+        timers = len(changes) + len(others)
+        rate = len(changes) / drive
+        p50, p99 = _percentile(changes, 0.5), _percentile(changes, 0.99)
+        print(
+            f"  {CIRCLES:,} circles x {PARTICIPANTS}: {rate:,.0f} turn changes/s "
+            f"({len(changes):,} turn changes + {len(others):,} warning timers in {drive:.2f} s, "
+            f"{timers / drive:,.0f} timers/s; "
+            f"target: at least 1,000: {_verdict(rate >= 1000)})"
+        )
+        print(
+            f"  time per turn change: p50 {_ms(p50)}, p99 {_ms(p99)}, max {_ms(max(changes))}, "
+            f"mean {_ms(statistics.fmean(changes))} (target: p99 under 5 ms: {_verdict(p99 < 0.005)})"
+        )
+        split = ", ".join(
+            f"{phase} {_ms(seconds / len(changes))}" for phase, seconds in pipeline.turn_change_phases.items()
+        )
+        print(f"    mean per turn change by phase: {split}")
+        outside = (drive - sum(changes) - sum(others)) / timers
+        print(
+            f"    plus {_ms(outside)} per timer in Scheduler.advance itself, outside the job "
+            f"(it lists and scans all {CIRCLES:,} jobs to pick each next one)"
+        )
+        done = Counter(
+            len(r.state["spoken"]) + PARTICIPANTS * (r.state["round"] - 1) for r in await db.circles.active()
+        )
+        print(f"    check: turns completed per circle -> number of circles: {dict(sorted(done.items()))}")
+    finally:
+        await scheduler.shutdown()
+        await db.close()
+
+
 async def part_two(folder: Path) -> None:
     print(
-        f"Part 2: {CIRCLES:,} circles x {PARTICIPANTS} participants, domain + SQLite repositories + scheduler "
-        f"on a manual clock ({TURN_SECONDS} s turns, warning {WARNING_SECONDS} s before the end, "
-        f"{TURN_CHANGES} turn changes each)"
+        f"Part 2: {CIRCLES:,} circles x {PARTICIPANTS} participants through domain + SQLite repositories + "
+        f"scheduler on a manual clock"
+    )
+    print(
+        f"  ({TURN_SECONDS} s turns, warning {WARNING_SECONDS} s before the end, {TURN_CHANGES} turn changes "
+        f"per circle; a timer job: load, load under lock, advance, save + attendance in one transaction, "
+        f"re-arm)"
     )
     path = folder / "circles.db"
     rss_before = _rss_mib()
     clock = ManualClock(START)
-    db = await Database.open(path)
-    await db.migrate()
-    scheduler = Scheduler(clock)
-    scheduler.start()
-    pipeline = Pipeline(db, scheduler)
-    setup = time.perf_counter()
-    await create_circles(db, pipeline)
-    setup = time.perf_counter() - setup
-    print(f"  set-up: {CIRCLES:,} circles created, joined and started in {setup:.2f} s")
-
-    # Turn k of every circle ends at most half a turn after k turns; stop before an 11th turn change.
-    horizon = TURN_CHANGES * TURN_SECONDS + TURN_SECONDS * 3 / 4
-    drive = time.perf_counter()
-    await scheduler.advance(horizon)
-    drive = time.perf_counter() - drive
-    changes = pipeline.turn_change_seconds
-    others = pipeline.other_job_seconds
-    jobs_time = sum(changes) + sum(others)
-    rate = len(changes) / drive
-    p50, p99, worst = (_percentile(changes, 0.5), _percentile(changes, 0.99), max(changes))
-    print(
-        f"  {len(changes):,} turn changes (+ {len(others):,} warning timers) in {drive:.2f} s: "
-        f"{rate:,.0f} turn changes/s, warnings included (target: at least 1,000: "
-        f"{'met' if rate >= 1000 else 'NOT met'})"
-    )
-    print(
-        f"  time per turn change (load, load under lock, advance, save + attendance in one transaction, re-arm): "
-        f"p50 {_ms(p50)}, p99 {_ms(p99)}, max {_ms(worst)}, mean {_ms(statistics.fmean(changes))} "
-        f"(target: p99 under 5 ms: {'met' if p99 < 0.005 else 'NOT met'})"
-    )
-    print(
-        f"  scheduler's own share: {_ms((drive - jobs_time) / (len(changes) + len(others)))} per timer "
-        f"outside the job (Scheduler.advance scans all {CIRCLES:,} jobs to pick the next)"
-    )
-    per_circle = Counter(len(row.state["spoken"]) + 8 * (row.state["round"] - 1) for row in await db.circles.active())
-    print(f"  turns completed per circle: {dict(sorted(per_circle.items()))} (circle count by turns done)")
-    await scheduler.shutdown()
-    await db.close()
+    await drive_circles(path, clock)
 
     # Start-up after a 5-second restart: some timers fell due while the bot was down.
     clock.advance(5)
-    took, count, db2, scheduler2 = await restore(path, clock, save_each=False)
-    armed = len(scheduler2.job_ids())
-    await scheduler2.shutdown()
-    await db2.close()
+    took, count, armed = await restore(path, clock, save_each=False)
     print(
-        f"  restore at start-up: {count:,} circles (open + migrate, circles.active(), from_json, advance(now), "
-        f"arm {armed:,} timers) in {took * 1000:.0f} ms (target: under 1 s: {'met' if took < 1 else 'NOT met'})"
+        f"  restore at start-up: {count:,} circles in {took * 1000:.0f} ms (open + migrate, "
+        f"circles.active(), from_json, advance(now), arm {armed:,} timers; "
+        f"target: under 1 s: {_verdict(took < 1)})"
     )
     clock.advance(5)
-    took, count, db3, scheduler3 = await restore(path, clock, save_each=True)
-    await scheduler3.shutdown()
-    await db3.close()
+    took, count, armed = await restore(path, clock, save_each=True)
     print(
-        f"  restore as CircleService.restore_all does it without Discord (load again + save each circle "
-        f"in its own transaction): {count:,} circles in {took * 1000:.0f} ms"
+        f"    the same as CircleService.restore_all does it, minus Discord (each circle loaded again and "
+        f"saved in its own transaction): {took * 1000:.0f} ms"
     )
 
     states, timers, row_bytes = await memory_per_circle(path, clock)
     rss_after = _rss_mib()
     print(
-        f"  memory per circle: {states / 1024:.1f} KiB for a loaded CircleState + {timers / 1024:.1f} KiB for its "
-        f"timer (APScheduler job, lock, channel index) = {(states + timers) / 1024:.1f} KiB (tracemalloc); "
-        f"the bot keeps only the timer part between events; saved state JSON {row_bytes:,.0f} bytes"
+        f"  memory per circle: {(states + timers) / 1024:.1f} KiB = {states / 1024:.1f} KiB loaded "
+        f"CircleState + {timers / 1024:.1f} KiB timer (APScheduler job, lock, channel index) (tracemalloc)"
     )
-    print(f"  process RSS: {rss_before:.0f} MiB before part 2, {rss_after:.0f} MiB after")
+    print(
+        f"    between events the bot holds only the timer part; saved state JSON {row_bytes:,.0f} bytes; "
+        f"process RSS {rss_before:.0f} MiB before part 2, {rss_after:.0f} MiB after"
+    )
 
 
 async def main() -> None:

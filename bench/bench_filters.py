@@ -127,7 +127,8 @@ def adversarial(rng: random.Random, phrase_words: list[str]) -> dict[str, str]:
         "one letter, then !": "a" * 3_999 + "!",
         "phrase prefixes": ((near_misses + " ") * (4_000 // (len(near_misses) + 1) + 1))[:4_000],
         "prefixes, no spaces": "".join(word[:-1] for word in phrase_words)[:4_000],
-        "backtracking bait": ("aaaaaaaaaa " * 400)[:3_990] + "x!",
+        "backtracking bait": ("aaaaaaaaaa " * 400)[:3_998] + "x!",
+        "repeated-group bait": ("ba" * 2_000)[:3_999] + "!",
         "leetspeak soup": ("4$$ h3ll0 @b0u7 !|!| 5h1t " * 200)[:4_000],
         "look-alikes and accents": ("аѕѕ ѕһіt ό Ｆｕｌｌ ñ " * 250)[:4_000],
         "emoji": ("😂🙏💙 " * 1_000)[:4_000],
@@ -143,6 +144,7 @@ def main() -> None:
     messages = make_messages(rng, MESSAGES)
     add_filtered_words(rng, messages, [rule.text for rule in rules if rule.kind is FilterKind.PHRASE], 0.02)
     lengths = [len(message) for message in messages]
+    non_ascii = sum(not message.isascii() for message in messages) / len(messages)
 
     # Warm up the look-up tables, then time whole rounds over the corpus, alternating channel kinds.
     for message in messages:
@@ -162,7 +164,8 @@ def main() -> None:
     print(f"filter set built in {build_ms:.0f} ms ({len(filters.skipped)} rules skipped)")
     print(
         f"messages: {len(messages):,}, {min(lengths)}-{max(lengths)} chars "
-        f"(median {statistics.median(lengths):.0f}), {hits / ROUNDS:.0f} filter hits per pass"
+        f"(median {statistics.median(lengths):.0f}), {non_ascii:.0%} with non-ASCII characters, "
+        f"{hits / ROUNDS:.0f} filter hits per pass"
     )
     print(
         f"filter throughput: {statistics.median(rates):,.0f} msg/s "

@@ -326,7 +326,10 @@ def test_catastrophic_backtracking_pattern_runs_in_linear_time() -> None:
         (r"(?<=a)b", "Lookbehinds"),
         (r"(?<!a)b", "Lookbehinds"),
         (r"a++", "Possessive"),
-        (r"a{1001}", "at most 1000"),
+        (r"a{1001}", "up to 1000"),
+        (r"x{5,2}", "smaller number first"),
+        (r"*a", "nothing before it"),
+        (r"\p{Foo}", "character class"),
         (r"[abc", "never closed"),
         (r"(abc", "never closed"),
         (r"abc)", "without a ("),
@@ -384,15 +387,23 @@ def test_build_leaves_out_rules_that_no_longer_validate_and_says_why() -> None:
 
 
 def test_a_set_too_big_to_compile_is_split_until_each_part_compiles() -> None:
-    hits = [FilterHit(index, FilterAction.WARN, FilterKind.PATTERN) for index in range(60)]
+    # Thirty patterns of about 5,000 RE2 instructions each are more than one set's memory budget.
+    hits = [FilterHit(index, FilterAction.WARN, FilterKind.PATTERN) for index in range(30)]
     big = [(rf"[a-z]{{{800 + index}}}{index}x", hit) for index, hit in enumerate(hits)]
     skipped: list[tuple[int, str]] = []
     sets = _build_sets(big, skipped)
     assert len(sets) > 1
     assert skipped == []
-    assert sorted(hit.rule_id for _set, part in sets for hit in part) == list(range(60))
-    message = "q" * 859 + "59x"
-    assert [part[index].rule_id for pattern_set, part in sets for index in (pattern_set.Match(message) or [])] == [59]
+    assert sorted(hit.rule_id for _set, part in sets for hit in part) == list(range(30))
+    message = "q" * 829 + "29x"
+    assert [part[index].rule_id for pattern_set, part in sets for index in (pattern_set.Match(message) or [])] == [29]
+
+
+def test_a_pattern_too_big_even_for_a_set_of_its_own_is_left_out() -> None:
+    hit = FilterHit(7, FilterAction.WARN, FilterKind.PATTERN)
+    skipped: list[tuple[int, str]] = []
+    assert _build_sets([("[a-z]{1000}" * 20, hit)], skipped) == []
+    assert skipped == [(7, "That pattern is too large to check quickly.")]
 
 
 def test_validate_phrase_returns_the_folded_phrase_or_a_reason() -> None:

@@ -106,43 +106,42 @@ def _options() -> Any:
     return options
 
 
-# RE2's error text, by how it starts, in words an admin can act on.
-_RE2_ERRORS: tuple[tuple[str, str], ...] = (
-    ("invalid perl operator: (?=", "Lookaheads like (?=...) and (?!...) aren't supported"),
-    ("invalid perl operator: (?!", "Lookaheads like (?=...) and (?!...) aren't supported"),
-    ("invalid perl operator: (?<=", "Lookbehinds like (?<=...) and (?<!...) aren't supported"),
-    ("invalid perl operator: (?<!", "Lookbehinds like (?<=...) and (?<!...) aren't supported"),
-    ("invalid perl operator", "That (?...) group isn't supported"),
-    ("bad repetition operator", "Possessive or doubled repeats like a++ or a**  aren't supported"),
-    ("invalid repetition size", "A repeat count can be at most 1000, as in {1,1000}"),
-    ("bad repetition size", "A repeat count can be at most 1000, as in {1,1000}"),
-    ("missing argument to repetition operator", "A *, + or ? needs something before it to repeat"),
-    ("missing ]", "A [ is never closed with ]"),
-    ("missing )", "A ( is never closed with )"),
-    ("unexpected )", "There is a ) without a ( to match it"),
-    ("trailing \\", "The pattern ends with a lone backslash"),
-    ("invalid character class range", "A range like [z-a] runs backwards"),
-    ("invalid named capture group", "A named group's name isn't valid"),
-    ("duplicate capture group name", "Two groups have the same name"),
-    ("pattern too large", "That pattern is too large to check quickly"),
-    ("bad repetition", "A repeat like {2,5} is written in a way RE2 can't read"),
-)
+# RE2's error text, by how it starts, in words an admin can act on. "{0}" is the part RE2 points at.
 _SAFE_ENGINE = "the filter uses a safe regex engine that checks each message in a single pass"
+_RE2_ERRORS: tuple[tuple[str, str], ...] = (
+    ("invalid perl operator: (?=", f"Lookaheads like (?=...) and (?!...) aren't supported: {_SAFE_ENGINE}."),
+    ("invalid perl operator: (?!", f"Lookaheads like (?=...) and (?!...) aren't supported: {_SAFE_ENGINE}."),
+    ("invalid perl operator: (?<=", f"Lookbehinds like (?<=...) and (?<!...) aren't supported: {_SAFE_ENGINE}."),
+    ("invalid perl operator: (?<!", f"Lookbehinds like (?<=...) and (?<!...) aren't supported: {_SAFE_ENGINE}."),
+    ("invalid perl operator", "The group {0} isn't one the filter supports."),
+    ("bad repetition operator", f"Possessive or doubled repeats like a++ or a** aren't supported: {_SAFE_ENGINE}."),
+    ("invalid repetition size", "The repeat {0} can't be used: counts go up to 1000, smaller number first."),
+    ("no argument for repetition operator", "The {0} has nothing before it to repeat."),
+    ("missing argument to repetition operator", "The {0} has nothing before it to repeat."),
+    ("missing ]", "A [ is never closed with ]."),
+    ("missing )", "A ( is never closed with )."),
+    ("unexpected )", "There is a ) without a ( to match it."),
+    ("trailing \\", "The pattern ends with a lone backslash."),
+    ("invalid named capture group", "The named group {0} isn't written in a way the filter can read."),
+    ("pattern too large", "That pattern is too large to check quickly."),
+)
 
 
 def _explain(error: re2.error) -> str:
     raw = error.args[0] if error.args else ""
     reason = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    if reason.startswith("invalid escape sequence: \\") and reason[-1:].isdigit():
-        return f"Backreferences like \\1 aren't supported: {_SAFE_ENGINE}."
+    fragment = reason.partition(": ")[2]
     if reason.startswith("invalid escape sequence"):
-        fragment = reason.partition(": ")[2]
+        if fragment[1:2].isdigit():
+            return f"Backreferences like \\1 aren't supported: {_SAFE_ENGINE}."
         return f"The escape {fragment} isn't one the filter knows (\\d, \\w, \\s and \\b are)."
+    if reason.startswith("invalid character class range"):
+        if fragment.startswith(("\\", "[")):
+            return f"The character class {fragment} isn't one the filter knows."
+        return f"The range {fragment} runs backwards: put the smaller character first."
     for prefix, sentence in _RE2_ERRORS:
         if reason.startswith(prefix):
-            if prefix.startswith(("invalid perl", "bad repetition operator")):
-                return f"{sentence}: {_SAFE_ENGINE}."
-            return f"{sentence}."
+            return sentence.format(fragment)
     return f"The filter couldn't read that pattern ({reason})."
 
 
