@@ -22,7 +22,7 @@ from typing import Any
 
 import discord
 
-from bot.replay import ScenarioError, _fill_buttons, _substitute, load_scenario
+from bot.replay import ScenarioError, load_scenario, perform_step, prepare_step
 from bot.testing import EPHEMERAL, StandIn, walk_components
 
 SCENARIO = Path(__file__).resolve().parent.parent / "docs" / "demo_circle.json"
@@ -365,21 +365,10 @@ async def play(scenario: dict[str, Any], database_path: str, emit: Callable[[str
         await standin.start()
         for index, raw in enumerate(scenario.get("steps", [])):
             standin.step = index
-            step = _substitute(raw, standin)
-            _fill_buttons(step)
+            step = prepare_step(raw, standin)
             moment = standin.clock.now()
             emit(f"{narrator.clock(moment)} {narrator.describe(step)}")
-            if "advance" in step:
-                await standin.advance(float(step["advance"]))
-            elif "fail" in step:
-                fail = dict(step["fail"])
-                standin.fail(fail.pop("method"), fail.pop("path"), int(fail.pop("status")), **fail)
-            elif step.get("restart"):
-                await standin.restart()
-            elif "t" in step:
-                await standin.feed(step["t"], step["d"])
-            else:
-                raise ScenarioError(f"step {index} is not an event, advance, fail or restart step")
+            await perform_step(standin, index, step)
             narrator.show_messages(moment)
             narrator.show_posters(moment)
     finally:

@@ -62,6 +62,28 @@ def _fill_buttons(step: dict[str, Any]) -> None:
                 raise ScenarioError(str(exc)) from None
 
 
+def prepare_step(raw: dict[str, Any], standin: StandIn) -> dict[str, Any]:
+    """The step with its `$last_message`, `$last_reply` and `$button:` placeholders filled in."""
+    step: dict[str, Any] = _substitute(raw, standin)
+    _fill_buttons(step)
+    return step
+
+
+async def perform_step(standin: StandIn, index: int, step: dict[str, Any]) -> None:
+    """Carry out one prepared scenario step on the stand-in."""
+    if "advance" in step:
+        await standin.advance(float(step["advance"]))
+    elif "fail" in step:
+        fail = dict(step["fail"])
+        standin.fail(fail.pop("method"), fail.pop("path"), int(fail.pop("status")), **fail)
+    elif step.get("restart"):
+        await standin.restart()
+    elif "t" in step:
+        await standin.feed(step["t"], step["d"])
+    else:
+        raise ScenarioError(f"step {index} is not an event, advance, fail or restart step")
+
+
 async def replay(scenario: dict[str, Any], database_path: str, emit: Callable[[dict[str, Any]], None]) -> int:
     """Run the scenario; call `emit` with each output line; return the number of errors logged."""
     start = scenario.get("start_time")
@@ -89,19 +111,7 @@ async def replay(scenario: dict[str, Any], database_path: str, emit: Callable[[d
         flush()
         for index, raw in enumerate(scenario.get("steps", [])):
             standin.step = index
-            step = _substitute(raw, standin)
-            _fill_buttons(step)
-            if "advance" in step:
-                await standin.advance(float(step["advance"]))
-            elif "fail" in step:
-                fail = dict(step["fail"])
-                standin.fail(fail.pop("method"), fail.pop("path"), int(fail.pop("status")), **fail)
-            elif step.get("restart"):
-                await standin.restart()
-            elif "t" in step:
-                await standin.feed(step["t"], step["d"])
-            else:
-                raise ScenarioError(f"step {index} is not an event, advance, fail or restart step")
+            await perform_step(standin, index, prepare_step(raw, standin))
             flush()
     finally:
         await standin.close()
