@@ -6,11 +6,15 @@ by the holder's `/circle pass`. Each turn change's calls are counted on their ow
 a timeout is left out (the clock is moved to one second before the end, then the call log is marked), and
 the interaction reply to `/circle pass` is counted apart from the REST calls.
 
+Part 1b does the same for voice and stage circles of 3, 8 and 25 people present: the server-mute calls (voice)
+and stage suppress calls of each turn change that ends on its timeout.
+
 Part 2 has no Discord: 1,000 circles of 8 participants in a temporary SQLite file, run through the domain,
-the repositories and the scheduler on a manual clock, as `cogs/circles/service.py` handles a timer: load
-the row, load it again under the circle's lock, `advance`, one transaction saving the state and attendance
-rows, re-arm the timer. It prints turn changes per second, the time each turn change took (timed inside the
-job), memory per circle, and how long restoring all 1,000 at start-up takes. Prints figures; asserts nothing.
+the repositories and the scheduler on a manual clock, with the code `cogs/circles/service.py` runs for a
+timer (`bot.circle_keeper.CircleKeeper`): under the circle's lock, its state from the keeper's cache,
+`advance`, one transaction saving the state and attendance rows, re-arm the timer. It prints turn changes
+per second, the time each turn change took (timed inside the job), memory per circle, and how long
+restoring all 1,000 at start-up takes. Prints figures; asserts nothing.
 
 Run: .venv/bin/python bench/bench_circles.py
 """
@@ -29,13 +33,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.circle_keeper import CircleKeeper, attendance_from
 from bot.clock import ManualClock
 from bot.db.database import Database
 from bot.domain import circle as rules
-from bot.domain.circle import CircleSettings, CircleState, Status, TurnStarted
+from bot.domain.circle import CircleSettings, CircleState, TurnStarted
 from bot.scheduling import Scheduler
 from bot.testing import StandIn, _member, _user
-from cogs.circles.service import Step, attendance_from
 
 SIZES = (3, 8, 25)
 TURN_MINUTES = 1.0
@@ -58,6 +62,10 @@ INTERACTION_PREFIXES = ("/interactions/", "/webhooks/")
 def _short(method: str, path: str) -> str:
     if path.endswith("/permissions/{target}"):
         return f"{method} overwrite"
+    if path.endswith("/members/{user_id}"):
+        return "mute/unmute"
+    if path.endswith("/voice-states/{user_id}"):
+        return "stage suppress"
     if path.endswith("/messages/{message_id}"):
         return f"{method} card" if method == "PATCH" else f"{method} message"
     if path.endswith("/messages"):
@@ -179,90 +187,90 @@ async def part_one(folder: Path) -> None:
     print(f"  at most {worst} REST calls per turn change, {same} (target: at most 4, the same: {verdict})")
 
 
+async def voice_circle(kind: str, size: int, folder: Path) -> tuple[list[list[str]], list]:
+    """REST calls of each timed-out turn change in a voice or stage circle of `size` people present."""
+    standin = StandIn(database_path=folder / f"{kind}-{size}.db")
+    members = standin.guild["members"]
+    people = [int(m["user"]["id"]) for m in members if not m["user"]["bot"]][1:]  # Rosa facilitates
+    extra = 0
+    while len(people) < size:
+        extra += 1
+        user_id = GUILD_ID + 2000 + extra
+        members.append(_member(_user(user_id, f"Guest{extra:02d}")))
+        people.append(user_id)
+    standin.guild["member_count"] = len(members)
+    channel = "Circle Voice" if kind == "voice" else "Circle Stage"
+    turns: list[list[str]] = []
+    await standin.start()
+    try:
+        for user_id in people[:size]:
+            await standin.voice(user_id, channel)
+        await standin.slash("Rosa", "circle open", channel=channel, turn_minutes=TURN_MINUTES, rounds=2)
+        await standin.slash("Rosa", "circle start", channel=channel)
+        for _ in range(size):
+            await standin.advance(round(TURN_MINUTES * 60) - 1)
+            mark = standin.mark()
+            await standin.advance(1)
+            turns.append(
+                [
+                    _short(c.method, c.path)
+                    for c in standin.since(mark)
+                    if c.path.endswith(("/members/{user_id}", "/voice-states/{user_id}"))
+                ]
+            )
+    finally:
+        errors = list(standin.errors)
+        await standin.close()
+    return turns, errors
+
+
+async def part_voice(folder: Path) -> None:
+    print("Part 1b: mute and stage calls per turn change, voice and stage circles on the offline stand-in Discord")
+    for kind, target in (("voice", 2), ("stage", 2)):
+        worst, shapes = 0, set()
+        for size in SIZES:
+            turns, errors = await voice_circle(kind, size, folder)
+            counts = sorted({len(t) for t in turns})
+            shapes.add(tuple(counts))
+            worst = max(worst, *counts)
+            names = Counter(name for t in turns for name in t)
+            print(
+                f"  {kind} circle, {size} people present: {_figure(turns)} calls per turn change "
+                f"({len(turns)} turn changes; {', '.join(f'{n} x{c}' for n, c in sorted(names.items()))})"
+            )
+            if errors:
+                print(f"    errors logged by the bot: {errors}")
+        same = "the same for every size" if len(shapes) == 1 else "NOT the same for every size"
+        verdict = _verdict(worst <= target and len(shapes) == 1)
+        print(
+            f"  {kind}: at most {worst} calls per turn change, {same} (target: at most {target}, the same: {verdict})"
+        )
+
+
 # Part 2: 1,000 circles through the domain, the repositories and the scheduler ----------------------------
 
 
-PHASES = ("load", "load under lock", "domain", "save transaction", "re-arm")
-
-
 class Pipeline:
-    """What `CircleService` does for a timer, without Discord; each job's phases are timed apart."""
+    """What `CircleService` does for a timer, minus Discord: the same `CircleKeeper` under the circle's lock."""
 
     def __init__(self, db: Database, scheduler: Scheduler) -> None:
-        self.db = db
-        self.scheduler = scheduler
-        self.locks: dict[int, asyncio.Lock] = {}
+        self.keeper = CircleKeeper(db, scheduler, self.on_timer)
+        self.clock = scheduler.clock
         self.turn_change_seconds: list[float] = []
         self.other_job_seconds: list[float] = []
-        self.turn_change_phases = dict.fromkeys(PHASES, 0.0)
-        self._phases = dict.fromkeys(PHASES, 0.0)
-
-    def _lock(self, circle_id: int) -> asyncio.Lock:
-        return self.locks.setdefault(circle_id, asyncio.Lock())
-
-    def _tick(self, phase: str, since: float) -> float:
-        now = time.perf_counter()
-        self._phases[phase] += now - since
-        return now
-
-    async def load(self, circle_id: int) -> tuple[int, CircleState] | None:
-        row = await self.db.circles.get(circle_id)
-        if row is None:
-            return None
-        return row.guild_id, CircleState.from_json(row.state)
-
-    async def persist(self, circle_id: int, guild_id: int, before: CircleState, tr: rules.Transition) -> None:
-        mark = time.perf_counter()
-        now = self.scheduler.clock.now()
-        state = tr.state
-        ended = state.status == Status.ENDED
-        events = attendance_from(circle_id, before, tr, now)
-        async with self.db.transaction():
-            await self.db.circles.save(
-                circle_id,
-                status=state.status.value,
-                state=state.to_json(),
-                next_deadline=rules.next_deadline(state),
-                ended_at=now if ended else None,
-            )
-            await self.db.attendance.record_many(guild_id, events)
-        mark = self._tick("save transaction", mark)
-        self.arm(circle_id, state)
-        self._tick("re-arm", mark)
 
     def arm(self, circle_id: int, state: CircleState) -> None:
-        deadline = rules.next_deadline(state)
-        job = f"circle:{circle_id}"
-        if deadline is None:
-            self.scheduler.cancel(job)
-        else:
-            self.scheduler.schedule(job, deadline, self.on_timer, circle_id)
-
-    async def change(self, circle_id: int, step: Step) -> rules.Transition:
-        async with self._lock(circle_id):
-            mark = time.perf_counter()
-            fresh = await self.load(circle_id)
-            assert fresh is not None
-            mark = self._tick("load under lock", mark)
-            guild_id, before = fresh
-            tr = step(before, self.scheduler.clock.now())
-            self._tick("domain", mark)
-            await self.persist(circle_id, guild_id, before, tr)
-            return tr
+        self.keeper.arm(circle_id, state)
 
     async def on_timer(self, circle_id: int) -> None:
-        self._phases = dict.fromkeys(PHASES, 0.0)
         started = time.perf_counter()
-        loaded = await self.load(circle_id)
-        self._tick("load", started)
-        if loaded is None or loaded[1].status == Status.ENDED:
-            return
-        tr = await self.change(circle_id, rules.advance)
+        async with self.keeper.lock(circle_id):
+            done = await self.keeper.step(circle_id, rules.advance, self.clock.now())
         took = time.perf_counter() - started
-        if any(isinstance(e, TurnStarted) for e in tr.effects):
+        if done is None:
+            return
+        if any(isinstance(e, TurnStarted) for e in done[1].effects):
             self.turn_change_seconds.append(took)
-            for phase, seconds in self._phases.items():
-                self.turn_change_phases[phase] += seconds
         else:
             self.other_job_seconds.append(took)
 
@@ -316,8 +324,8 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def restore(path: Path, clock: ManualClock, *, save_each: bool) -> tuple[float, int, int]:
-    """Start-up: open the file, load every active circle, catch it up with `advance(now)`, arm its timer."""
+async def restore(path: Path, clock: ManualClock) -> tuple[float, int, int]:
+    """Start-up as `CircleService.restore_all` does it, minus Discord: open, migrate, catch up, save, arm."""
     started = time.perf_counter()
     db = await Database.open(path)
     scheduler = Scheduler(clock)
@@ -325,16 +333,9 @@ async def restore(path: Path, clock: ManualClock, *, save_each: bool) -> tuple[f
         await db.migrate()
         scheduler.start()
         pipeline = Pipeline(db, scheduler)
-        rows = await db.circles.active()
-        for row in rows:
-            state = CircleState.from_json(row.state)
-            if save_each:
-                # As `CircleService.restore_all` does it: `change(loaded, rules.advance)`, saving each circle.
-                await pipeline.change(row.id, rules.advance)
-            else:
-                pipeline.arm(row.id, rules.advance(state, clock.now()).state)
+        caught_up = await pipeline.keeper.restore(lambda row: rules.advance, clock.now())
         took = time.perf_counter() - started
-        return took, len(rows), len(scheduler.job_ids())
+        return took, len(caught_up), len(scheduler.job_ids())
     finally:
         await scheduler.shutdown()
         await db.close()
@@ -357,7 +358,7 @@ async def memory_per_circle(path: Path, clock: ManualClock) -> tuple[float, floa
         channels: dict[int, int] = {}
         for circle_id, channel_id, _ in saved:
             pipeline.arm(circle_id, states[circle_id])
-            pipeline._lock(circle_id)
+            pipeline.keeper.lock(circle_id)
             channels[channel_id] = circle_id
         gc.collect()
         after_timers = tracemalloc.get_traced_memory()[0]
@@ -406,15 +407,8 @@ async def drive_circles(path: Path, clock: ManualClock) -> None:
             f"  time per turn change: p50 {_ms(p50)}, p99 {_ms(p99)}, max {_ms(max(changes))}, "
             f"mean {_ms(statistics.fmean(changes))} (target: p99 under 5 ms: {_verdict(p99 < 0.005)})"
         )
-        split = ", ".join(
-            f"{phase} {_ms(seconds / len(changes))}" for phase, seconds in pipeline.turn_change_phases.items()
-        )
-        print(f"    mean per turn change by phase: {split}")
         outside = (drive - sum(changes) - sum(others)) / timers
-        print(
-            f"    plus {_ms(outside)} per timer in Scheduler.advance itself, outside the job "
-            f"(it lists and scans all {CIRCLES:,} jobs to pick each next one)"
-        )
+        print(f"    plus {_ms(outside)} per timer in Scheduler.advance itself, outside the job")
         done = Counter(
             len(r.state["spoken"]) + PARTICIPANTS * (r.state["round"] - 1) for r in await db.circles.active()
         )
@@ -431,8 +425,8 @@ async def part_two(folder: Path) -> None:
     )
     print(
         f"  ({TURN_SECONDS} s turns, warning {WARNING_SECONDS} s before the end, {TURN_CHANGES} turn changes "
-        f"per circle; a timer job: load, load under lock, advance, save + attendance in one transaction, "
-        f"re-arm)"
+        f"per circle; a timer job is CircleKeeper.step under the circle's lock: cached state, advance, save state + "
+        f"attendance in one transaction, re-arm)"
     )
     path = folder / "circles.db"
     rss_before = _rss_mib()
@@ -441,17 +435,11 @@ async def part_two(folder: Path) -> None:
 
     # Start-up after a 5-second restart: some timers fell due while the bot was down.
     clock.advance(5)
-    took, count, armed = await restore(path, clock, save_each=False)
+    took, count, armed = await restore(path, clock)
     print(
-        f"  restore at start-up: {count:,} circles in {took * 1000:.0f} ms (open + migrate, "
-        f"circles.active(), from_json, advance(now), arm {armed:,} timers; "
-        f"target: under 1 s: {_verdict(took < 1)})"
-    )
-    clock.advance(5)
-    took, count, armed = await restore(path, clock, save_each=True)
-    print(
-        f"    the same as CircleService.restore_all does it, minus Discord (each circle loaded again and "
-        f"saved in its own transaction): {took * 1000:.0f} ms"
+        f"  restore at start-up: {count:,} circles in {took * 1000:.0f} ms (open + migrate, load all, "
+        f"advance(now), save all in one transaction, arm {armed:,} timers: CircleKeeper.restore, as "
+        f"CircleService.restore_all does before it touches Discord; target: under 1 s: {_verdict(took < 1)})"
     )
 
     states, timers, row_bytes = await memory_per_circle(path, clock)
@@ -461,7 +449,8 @@ async def part_two(folder: Path) -> None:
         f"CircleState + {timers / 1024:.1f} KiB timer (APScheduler job, lock, channel index) (tracemalloc)"
     )
     print(
-        f"    between events the bot holds only the timer part; saved state JSON {row_bytes:,.0f} bytes; "
+        f"    between events the bot holds both (the keeper caches each active circle's state); state JSON "
+        f"{row_bytes:,.0f} bytes; "
         f"process RSS {rss_before:.0f} MiB before part 2, {rss_after:.0f} MiB after"
     )
 
@@ -471,6 +460,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-circles-") as tmp:
         folder = Path(tmp)
         await part_one(folder)
+        await part_voice(folder)
         await part_two(folder)
     print(f"(whole run: {time.perf_counter() - began:.1f} s)")
 

@@ -99,6 +99,12 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def cmd_screen(args: argparse.Namespace) -> int:
+    from bot.screen_cli import run_screen
+
+    return run_screen(args.eval, lexicon=args.lexicon, errors=args.errors)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Empathy Circles, a peer-support Discord bot.")
     sub = parser.add_subparsers(dest="command")
@@ -115,6 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("demo", help="play a short circle offline and show what each person sees").set_defaults(
         func=cmd_demo
     )
+    screen = sub.add_parser(
+        "screen", help="crisis screen: one JSON line per message read on stdin, or --eval a labelled file"
+    )
+    screen.add_argument("--eval", metavar="FILE.jsonl", default=None, help='score it on lines of {"text", "tier"}')
+    screen.add_argument("--lexicon", metavar="FILE.toml", default=None, help="another lexicon (default: the shipped)")
+    screen.add_argument("--errors", action="store_true", help="with --eval: also list the messages screened wrongly")
+    screen.set_defaults(func=cmd_screen)
     args = parser.parse_args(argv)
     if args.command is None:
         return cmd_run(args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from typing import Any
 
 import discord
@@ -10,6 +11,8 @@ from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
 from bot.db.database import Database
+from bot.domain.crisis import Screen
+from bot.domain.resources import Resources, default_resources_path, load_resources
 from bot.permissions import intents
 from bot.scheduling import Scheduler
 from bot.settings import Settings
@@ -20,6 +23,11 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.errors",
     "cogs.admin",
     "cogs.circles",
+    "cogs.prompts",
+    "cogs.guidelines",
+    "cogs.crisis",
+    "cogs.onboarding",
+    "cogs.streaks",
 )
 
 
@@ -32,10 +40,17 @@ class CircleBot(commands.Bot):
         options.setdefault("intents", intents())
         options.setdefault("allowed_mentions", discord.AllowedMentions(everyone=False, roles=False, users=True))
         options.setdefault("help_command", None)
+        # Where random choices (which prompt opens a round) come from; tests and replays pass a seeded one.
+        rng: random.Random | None = options.pop("rng", None)
         super().__init__(command_prefix=commands.when_mentioned, **options)
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.scheduler = Scheduler(self.clock)
+        self.rng: random.Random = rng or random.Random()
+        # Crisis helplines per country (validated data; `python -m bot check` reports a broken or stale file).
+        self.resources: Resources = load_resources(default_resources_path())
+        # The crisis screen (validated lexicon; pure and thread-safe, shared by every cog that reads messages).
+        self.screen: Screen = Screen.load()
         self._db: Database | None = None
 
     async def setup_hook(self) -> None:

@@ -18,12 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def data_file_checks(root: Path = ROOT) -> list[tuple[str, Callable[[], object]]]:
     """Every shipped data file with the loader that validates it. New data files are added here."""
+    from bot.domain.crisis import load_lexicon
     from bot.domain.prompts import load_decks
     from bot.domain.resources import load_resources
 
     return [
         ("prompt decks", lambda: load_decks(root / "prompts")),
         ("crisis resources", lambda: load_resources(root / "data" / "crisis_resources.toml")),
+        ("crisis lexicon", lambda: load_lexicon(root / "data" / "crisis" / "lexicon.toml")),
     ]
 
 

@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.base import BaseTrigger
 
 from bot.clock import Clock, ManualClock
 from bot.errors import reference_code
@@ -26,13 +27,34 @@ log = logging.getLogger(__name__)
 JobFunc = Callable[..., Awaitable[Any]]
 
 
+# A job that has fired waits here until it re-arms itself (a cheap `modify_job`); `_run` removes it if it does not.
+PARKED = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class _Moment(BaseTrigger):
+    """A one-shot trigger whose job is parked after firing, instead of deleted.
+
+    Its moment is the `next_run_time` given when the job is added or moved.
+    """
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        return PARKED
+
+    def __str__(self) -> str:
+        return "moment"
+
+
 class Scheduler:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.manual = isinstance(clock, ManualClock)
         # Late runs are decided by the jobs themselves (from the database), so APScheduler never drops one.
+        # The job store keeps jobs sorted by run time; `advance` reads the next one from it directly.
+        self._store = MemoryJobStore()
         self._aps = AsyncIOScheduler(
-            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+            timezone=UTC,
+            jobstores={"default": self._store},
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
         self._running: set[asyncio.Task[Any]] = set()
 
@@ -51,10 +73,16 @@ class Scheduler:
         """Run `func(*args)` at `when` (replacing any job with the same id)."""
         if when.tzinfo is None:
             raise ValueError("jobs are scheduled at timezone-aware moments")
+        run_args = (job_id, func, *args)
+        known = self._store.lookup_job(job_id)
+        if known is not None and known.args == run_args:
+            # Re-arming the same timer (every turn change does) only moves its moment: far cheaper than a new job.
+            self._aps.modify_job(job_id, next_run_time=when)
+            return
         self._aps.add_job(
             self._run,
-            trigger=DateTrigger(run_date=when, timezone=UTC),
-            args=(job_id, func, *args),
+            trigger=_Moment(),
+            args=run_args,
             id=job_id,
             replace_existing=True,
             next_run_time=when,
@@ -84,6 +112,9 @@ class Scheduler:
         finally:
             if task is not None:
                 self._running.discard(task)
+            job = self._store.lookup_job(job_id)
+            if job is not None and job.next_run_time == PARKED:
+                job.remove()
 
     async def advance(self, seconds: float) -> None:
         """Move a manual clock forward, running every job that comes due, each at its own moment."""
@@ -91,14 +122,15 @@ class Scheduler:
             raise RuntimeError("advance() needs a ManualClock")
         target = self.clock.now() + timedelta(seconds=seconds)
         while True:
-            due = [j for j in self._aps.get_jobs() if j.next_run_time is not None and j.next_run_time <= target]
-            if not due:
+            next_time = self._store.get_next_run_time()
+            if next_time is None or next_time > target:
                 break
-            job = min(due, key=lambda j: (j.next_run_time, j.id))
-            self.clock.set(max(self.clock.now(), job.next_run_time))
-            func, args = job.func, job.args
-            job.remove()
-            await func(*args)
+            # Sorted by run time, then id: the first is the one to run now.
+            job = self._store.get_due_jobs(next_time)[0]
+            self.clock.set(max(self.clock.now(), next_time))
+            # As APScheduler does when a job fires: park it, so the job can re-arm itself cheaply.
+            self._aps.modify_job(job.id, next_run_time=PARKED)
+            await job.func(*job.args)
             # Let the tasks the job started (Discord calls) run before the next moment.
             for _ in range(3):
                 await asyncio.sleep(0)

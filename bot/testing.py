@@ -12,6 +12,7 @@ import asyncio
 import copy
 import json
 import logging
+import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -306,6 +307,7 @@ class StandIn:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self._counter = 0
         self._catcher = _ErrorCatcher(self)
+        self.scheduled_events: dict[int, dict[str, Any]] = {}  # every event the bot made, by id, as Discord has it
 
     # State --------------------------------------------------------------------------------------------------
 
@@ -389,7 +391,10 @@ class StandIn:
         for name in WATCHED_LOGGERS:
             logging.getLogger(name).addHandler(self._catcher)
         _install_adapter(self)
-        bot = create_bot(self.settings, clock=self.clock, guild_ready_timeout=0.01, max_messages=1000)
+        # A seeded random source: replays and the demo draw the same prompts on every run.
+        bot = create_bot(
+            self.settings, clock=self.clock, rng=random.Random(0), guild_ready_timeout=0.01, max_messages=1000
+        )
         bot.http.request = self.rest_request  # type: ignore[method-assign]
         self.bot = bot
         await bot.login("stand-in-token")
@@ -663,10 +668,19 @@ class StandIn:
         return str(data["token"])
 
     async def submit_modal(
-        self, user: int | str, custom_id: str, fields: dict[str, str], channel: int | None = None
+        self,
+        user: int | str,
+        custom_id: str,
+        fields: dict[str, str],
+        channel: int | None = None,
+        *,
+        message: dict[str, Any] | None = None,
     ) -> str:
+        """Submit a modal; `message` is the message whose button opened it (Discord then includes it)."""
         user_id = self.user_id(user) if isinstance(user, str) else user
         data = self._base_interaction(5, user_id, channel or self.channel_id("circle-room"))
+        if message is not None:
+            data["message"] = copy.deepcopy(message)
         data["data"] = {
             "custom_id": custom_id,
             "components": [
@@ -706,8 +720,13 @@ class StandIn:
         await self.feed("MESSAGE_CREATE", data)
         return data
 
-    async def voice(self, user: int | str, channel: int | str | None) -> None:
-        """A person joins (or, with None, leaves) a voice channel."""
+    async def voice(
+        self, user: int | str, channel: int | str | None, *, hand: datetime | None = None, mute: bool | None = None
+    ) -> None:
+        """A person joins (or, with None, leaves) a voice channel; on a stage, `hand` is when they raised it.
+
+        `mute` sets a server mute someone else (a moderator) gave them; by default a server mute carries over.
+        """
         user_id = self.user_id(user) if isinstance(user, str) else user
         channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
         previous = self.voice_state(user_id)
@@ -718,13 +737,15 @@ class StandIn:
             "member": self.member(user_id),
             "session_id": f"session-{user_id}",
             "deaf": False,
-            "mute": previous["mute"] if previous else self.member(user_id).get("mute", False),
+            "mute": mute if mute is not None else (previous or self.member(user_id)).get("mute", False),
             "self_deaf": False,
             "self_mute": False,
             "self_video": False,
             "suppress": self.channel(channel_id)["type"] == 13 if channel_id else False,
-            "request_to_speak_timestamp": None,
+            "request_to_speak_timestamp": None if hand is None else iso(hand),
         }
+        if mute is not None:
+            self.member(user_id)["mute"] = mute
         await self.feed("VOICE_STATE_UPDATE", state)
 
     # What people see ----------------------------------------------------------------------------------------
@@ -963,6 +984,45 @@ class StandIn:
     def _channel_update(self, channel: dict[str, Any]) -> None:
         self.feed_now("CHANNEL_UPDATE", {**copy.deepcopy(channel), "guild_id": self.guild["id"]})
 
+    async def _start_thread_from_message(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
+        """A public thread on a message: it takes the message's id, and Discord sends THREAD_CREATE."""
+        channel_id = int(params["channel_id"])
+        message = self._find_message(channel_id, params["message_id"])
+        perms = self._bot_perms(channel_id)
+        if not (perms.view_channel and perms.create_public_threads):
+            self._raise(403, 50013, "Missing Permissions")
+        if message.get("thread"):
+            self._raise(400, 160004, "A thread has already been created for this message")
+        now = iso(self.clock.now())
+        thread = {
+            "id": message["id"],
+            "guild_id": self.guild["id"],
+            "parent_id": str(channel_id),
+            "owner_id": self.bot_user["id"],
+            "type": 11,
+            "name": body["name"],
+            "last_message_id": None,
+            "rate_limit_per_user": body.get("rate_limit_per_user") or 0,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "applied_tags": [],
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": now,
+                "locked": False,
+                "create_timestamp": now,
+            },
+            "member": {"id": message["id"], "user_id": self.bot_user["id"], "join_timestamp": now, "flags": 0},
+        }
+        self.guild.setdefault("threads", []).append(thread)
+        message["thread"] = thread
+        message["flags"] = int(message.get("flags") or 0) | 32  # HAS_THREAD
+        self.feed_now("THREAD_CREATE", {**copy.deepcopy(thread), "newly_created": True})
+        return copy.deepcopy(thread)
+
     async def _open_dm(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
         user_id = int(body["recipient_id"])
         if user_id not in self.dm_channels:
@@ -993,7 +1053,14 @@ class StandIn:
         if "communication_disabled_until" in body:
             if not self.bot_has_guild_permission("moderate_members"):
                 self._raise(403, 50013, "Missing Permissions")
-            member["communication_disabled_until"] = body["communication_disabled_until"]
+            if not self._bot_outranks(user_id):
+                # Discord: no timeouts for the owner, administrators, or anyone whose top role is not below the bot's.
+                self._raise(403, 50013, "Missing Permissions")
+            until = body["communication_disabled_until"]
+            if until is not None and datetime.fromisoformat(until) > self.clock.now() + timedelta(days=28):
+                self._raise(400, 50035, "Invalid Form Body")
+            member["communication_disabled_until"] = until
+            # No GUILD_MEMBER_UPDATE: Discord sends it only to bots with the Server Members intent.
         return {**copy.deepcopy(member), "guild_id": self.guild["id"]}
 
     async def _edit_voice_state(self, params: dict[str, str], body: Any, query: Any) -> None:
@@ -1010,6 +1077,15 @@ class StandIn:
             if not body["suppress"]:
                 state["request_to_speak_timestamp"] = iso(self.clock.now())
         self.feed_now("VOICE_STATE_UPDATE", {**copy.deepcopy(state), "member": copy.deepcopy(self.member(user_id))})
+
+    def _bot_outranks(self, user_id: int) -> bool:
+        assert self.bot is not None
+        guild = self.bot.get_guild(self.guild_id)
+        assert guild is not None
+        target = self.member_object(user_id)
+        if guild.owner_id == user_id or target.guild_permissions.administrator:
+            return False
+        return target.top_role < guild.me.top_role
 
     def bot_has_guild_permission(self, flag: str) -> bool:
         assert self.bot is not None
@@ -1070,6 +1146,117 @@ class StandIn:
             "summary": "",
             "interactions_endpoint_url": None,
         }
+
+    # Scheduled events -------------------------------------------------------------------------------------
+
+    # Discord's rules (API v10): creating needs Create Events (Manage Events alone no longer works for bots); a
+    # voice event also View Channel and Connect in its channel; a stage event also Manage Channels, Mute Members
+    # and Move Members. Editing or cancelling needs Manage Events, or Create Events for an event the bot made.
+    _EVENT_NEEDS = {
+        1: ("create_events", "manage_channels", "mute_members", "move_members"),
+        2: ("create_events", "view_channel", "connect"),
+        3: ("create_events",),
+    }
+    # Status changes Discord allows: scheduled -> active or cancelled; active -> completed.
+    _EVENT_MOVES = {1: {2, 4}, 2: {3}}
+
+    def _event_perms(self, channel_id: str | None) -> discord.Permissions:
+        if channel_id is not None:
+            return self._bot_perms(int(channel_id))
+        assert self.bot is not None
+        guild = self.bot.get_guild(self.guild_id)
+        assert guild is not None
+        return guild.me.guild_permissions
+
+    def _check_event_body(self, event: dict[str, Any]) -> None:
+        kind = event["entity_type"]
+        start = datetime.fromisoformat(event["scheduled_start_time"])
+        end = datetime.fromisoformat(event["scheduled_end_time"]) if event.get("scheduled_end_time") else None
+        if not 1 <= len(event.get("name") or "") <= 100 or event.get("privacy_level") != 2:
+            self._raise(400, 50035, "Invalid Form Body")
+        if kind == 3:
+            location = (event.get("entity_metadata") or {}).get("location")
+            if event.get("channel_id") is not None or not location or end is None:
+                self._raise(400, 50035, "Invalid Form Body")
+        elif kind in (1, 2):
+            channel = self.channel(event["channel_id"]) if event.get("channel_id") else None
+            if channel is None or channel["type"] != {1: 13, 2: 2}[kind]:
+                self._raise(400, 50035, "Invalid Form Body")
+        else:
+            self._raise(400, 50035, "Invalid Form Body")
+        if end is not None and end <= start:
+            self._raise(400, 50035, "Invalid Form Body")
+
+    def _event_update(self, event: dict[str, Any], name: str = "GUILD_SCHEDULED_EVENT_UPDATE") -> None:
+        listed = [e for e in self.guild["guild_scheduled_events"] if e["id"] != event["id"]]
+        if event["status"] in (1, 2) and name != "GUILD_SCHEDULED_EVENT_DELETE":
+            listed.append(copy.deepcopy(event))  # Discord lists scheduled and active events only
+        self.guild["guild_scheduled_events"] = listed
+        self.feed_now(name, copy.deepcopy(event))
+
+    async def _create_scheduled_event(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
+        body = body or {}
+        kind = body.get("entity_type")
+        perms = self._event_perms(body.get("channel_id") if kind in (1, 2) else None)
+        if not perms.administrator and not all(getattr(perms, flag) for flag in self._EVENT_NEEDS.get(kind, ())):
+            self._raise(403, 50013, "Missing Permissions")
+        event = {
+            "id": str(self.next_id()),
+            "guild_id": self.guild["id"],
+            "channel_id": str(body["channel_id"]) if body.get("channel_id") is not None else None,
+            "creator_id": self.bot_user["id"],
+            "creator": self.bot_user,
+            "name": body.get("name"),
+            "description": body.get("description"),
+            "scheduled_start_time": body.get("scheduled_start_time"),
+            "scheduled_end_time": body.get("scheduled_end_time"),
+            "privacy_level": body.get("privacy_level"),
+            "status": 1,
+            "entity_type": kind,
+            "entity_id": None,
+            "entity_metadata": body.get("entity_metadata"),
+            "user_count": 0,
+            "image": None,
+            "recurrence_rule": None,
+        }
+        self._check_event_body(event)
+        if datetime.fromisoformat(event["scheduled_start_time"]) <= self.clock.now():
+            self._raise(400, 50035, "Invalid Form Body")  # "Cannot schedule event in the past"
+        self.scheduled_events[int(event["id"])] = event
+        self._event_update(event, "GUILD_SCHEDULED_EVENT_CREATE")
+        return copy.deepcopy(event)
+
+    def _known_event(self, params: dict[str, str]) -> dict[str, Any]:
+        event = self.scheduled_events.get(int(params["guild_scheduled_event_id"]))
+        if event is None or event["guild_id"] != params["guild_id"]:
+            self._raise(404, 10070, "Unknown Guild Scheduled Event")
+        assert event is not None
+        perms = self._event_perms(event["channel_id"])
+        mine = event["creator_id"] == self.bot_user["id"]
+        if not (perms.administrator or perms.manage_events or (perms.create_events and mine)):
+            self._raise(403, 50013, "Missing Permissions")
+        return event
+
+    async def _edit_scheduled_event(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
+        event = self._known_event(params)
+        body = body or {}
+        if event["status"] not in (1, 2):
+            self._raise(400, 180000, "Cannot modify a finished event")
+        moving = "status" in body and body["status"] != event["status"]
+        if moving and body["status"] not in self._EVENT_MOVES.get(event["status"], set()):
+            self._raise(400, 180000, "Invalid status transition")
+        changed = {**event, **{k: v for k, v in body.items() if k in event and k not in ("id", "creator_id")}}
+        if changed.get("channel_id") is not None:
+            changed["channel_id"] = str(changed["channel_id"])
+        self._check_event_body(changed)
+        event.update(changed)
+        self._event_update(event)
+        return copy.deepcopy(event)
+
+    async def _delete_scheduled_event(self, params: dict[str, str], body: Any, query: Any) -> None:
+        event = self._known_event(params)
+        del self.scheduled_events[int(event["id"])]
+        self._event_update(event, "GUILD_SCHEDULED_EVENT_DELETE")
 
     # Interaction responses ----------------------------------------------------------------------------------
 
@@ -1260,11 +1447,15 @@ _REST = {
     ("GET", "/channels/{channel_id}/messages/{message_id}"): StandIn._get_message,
     ("PATCH", "/channels/{channel_id}/messages/{message_id}"): StandIn._edit_message,
     ("DELETE", "/channels/{channel_id}/messages/{message_id}"): StandIn._delete_message,
+    ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): StandIn._start_thread_from_message,
     ("PUT", "/channels/{channel_id}/permissions/{target}"): StandIn._put_overwrite,
     ("DELETE", "/channels/{channel_id}/permissions/{target}"): StandIn._delete_overwrite,
     ("POST", "/users/@me/channels"): StandIn._open_dm,
     ("PATCH", "/guilds/{guild_id}/members/{user_id}"): StandIn._edit_member,
     ("PATCH", "/guilds/{guild_id}/voice-states/{user_id}"): StandIn._edit_voice_state,
+    ("POST", "/guilds/{guild_id}/scheduled-events"): StandIn._create_scheduled_event,
+    ("PATCH", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"): StandIn._edit_scheduled_event,
+    ("DELETE", "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"): StandIn._delete_scheduled_event,
 }
 
 _WEBHOOK = {

@@ -251,6 +251,25 @@ def test_auckland_southern_hemisphere() -> None:
     ]
 
 
+def test_several_days_auckland_across_both_changes() -> None:
+    rec = weekly(MON, SUN, hour=19)
+    tz = "Pacific/Auckland"
+    # Autumn: NZDT (+13) ends at 03:00 on Sunday 5 April 2026; 19:00 that evening is already NZST (+12).
+    assert occurrences_between(rec, utc(2026, 3, 28), utc(2026, 4, 7), tz) == [
+        utc(2026, 3, 29, 6),
+        utc(2026, 3, 30, 6),
+        utc(2026, 4, 5, 7),
+        utc(2026, 4, 6, 7),
+    ]
+    # Spring: NZDT starts at 02:00 on Sunday 27 September 2026.
+    assert occurrences_between(rec, utc(2026, 9, 19), utc(2026, 9, 29), tz) == [
+        utc(2026, 9, 20, 7),
+        utc(2026, 9, 21, 7),
+        utc(2026, 9, 27, 6),
+        utc(2026, 9, 28, 6),
+    ]
+
+
 # --- every N weeks ---------------------------------------------------------------------------------------
 
 
@@ -275,6 +294,51 @@ def test_every_three_weeks_several_days_across_spring_forward() -> None:
         utc(2026, 3, 26, 18),
         utc(2026, 4, 14, 17),
         utc(2026, 4, 16, 17),
+    ]
+
+
+def test_every_two_weeks_london_at_0130_through_the_gap_and_the_overlap() -> None:
+    # 01:30 on Sunday 29 March 2026 does not exist in London (01:00 GMT becomes 02:00 BST): once, at the jump.
+    # 01:30 on Sunday 25 October 2026 comes twice (BST, then GMT): once, the first time. Both weeks are active.
+    rec = Recurrence(frozenset({SUN}), 1, 30, interval_weeks=2, anchor=date(2026, 3, 9))
+    assert occurrences_between(rec, utc(2026, 3, 14), utc(2026, 4, 13), "Europe/London") == [
+        utc(2026, 3, 15, 1, 30),
+        utc(2026, 3, 29, 1, 0),
+        utc(2026, 4, 12, 0, 30),
+    ]
+    assert occurrences_between(rec, utc(2026, 10, 10), utc(2026, 11, 9), "Europe/London") == [
+        utc(2026, 10, 11, 0, 30),
+        utc(2026, 10, 25, 0, 30),
+        utc(2026, 11, 8, 1, 30),
+    ]
+
+
+def test_every_two_weeks_weekend_new_york_across_both_changes() -> None:
+    rec = Recurrence(frozenset({SAT, SUN}), 10, 0, interval_weeks=2, anchor=date(2026, 3, 2))
+    tz = "America/New_York"
+    # The clocks change between Saturday and Sunday of an active week, both in March and in November.
+    assert occurrences_between(rec, utc(2026, 3, 1), utc(2026, 3, 23), tz) == [
+        utc(2026, 3, 7, 15),
+        utc(2026, 3, 8, 14),
+        utc(2026, 3, 21, 14),
+        utc(2026, 3, 22, 14),
+    ]
+    assert occurrences_between(rec, utc(2026, 10, 30), utc(2026, 11, 16), tz) == [
+        utc(2026, 10, 31, 14),
+        utc(2026, 11, 1, 15),
+        utc(2026, 11, 14, 15),
+        utc(2026, 11, 15, 15),
+    ]
+    for instant in occurrences_between(rec, utc(2026, 1, 1), utc(2027, 1, 1), tz):
+        assert instant.astimezone(ZoneInfo(tz)).time() == time(10, 0)
+
+
+def test_every_two_weeks_auckland_overlap_fires_once() -> None:
+    # 02:30 on Sunday 5 April 2026 comes twice in Auckland (03:00 NZDT becomes 02:00 NZST): only the first counts.
+    rec = Recurrence(frozenset({SUN}), 2, 30, interval_weeks=2, anchor=date(2026, 3, 30))
+    assert occurrences_between(rec, utc(2026, 3, 28), utc(2026, 4, 20), "Pacific/Auckland") == [
+        utc(2026, 4, 4, 13, 30),
+        utc(2026, 4, 18, 14, 30),
     ]
 
 

@@ -495,3 +495,73 @@ def test_attending_everything_makes_every_streak_whole(
     assert summary.weekly.current == summary.weekly.longest == len(local_weeks)
     for series_id, info in summary.series.items():
         assert info.current == info.longest == sum(1 for s in held if s.series_id == series_id)
+
+
+# --- week boundaries and freezes, as properties ------------------------------------------------------------
+
+# Zones at the edges (UTC+13, UTC+14, UTC-11), with daylight saving in either hemisphere, and zones whose clocks
+# change at midnight itself (Santiago, Havana, Asuncion, Beirut), where "local midnight" can be skipped or doubled.
+EDGE_ZONES = [
+    "Pacific/Tongatapu",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "Pacific/Niue",
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "America/Santiago",
+    "America/Havana",
+    "America/Asuncion",
+    "Asia/Beirut",
+]
+
+
+def _first_instant(day: date, tz: str) -> datetime:
+    """The first instant of a local day, found by walking UTC minutes: independent of how the code computes it."""
+    zone = ZoneInfo(tz)
+    probe = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=15)
+    while probe.astimezone(zone).date() < day:
+        probe += timedelta(minutes=15)
+    step = timedelta(minutes=15)
+    while step >= timedelta(seconds=1):
+        if (probe - step).astimezone(zone).date() >= day:
+            probe -= step
+        else:
+            step /= 2
+    return probe
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tz=st.sampled_from(EDGE_ZONES),
+    monday=st.dates(date(2019, 1, 7), date(2029, 12, 17)).map(lambda d: d - timedelta(days=d.weekday())),
+)
+def test_a_week_boundary_is_local_monday_midnight_in_any_zone(tz: str, monday: date) -> None:
+    start = _first_instant(monday, tz)
+    just_before = start - timedelta(seconds=1)
+    end_of_week = _first_instant(monday + timedelta(weeks=1), tz) - timedelta(seconds=1)
+    assert start.astimezone(ZoneInfo(tz)).weekday() == 0
+    assert just_before.astimezone(ZoneInfo(tz)).weekday() == 6
+    # Either side of local Monday midnight: two weeks in a row. Monday's first instant and Sunday's last: one week.
+    assert _two_sessions(just_before, start, tz).weekly == StreakInfo(2, 2, 0)
+    assert _two_sessions(start, end_of_week, tz).weekly == StreakInfo(1, 1, 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(attended_first=st.integers(1, 30), missed=st.integers(1, 4))
+def test_freezes_are_earned_every_four_and_spent_on_a_miss(attended_first: int, missed: int) -> None:
+    banked = min(MAX_FREEZES, attended_first // 4)
+    before = streaks_of("A" * attended_first)
+    assert before.series[SERIES].freezes == before.weekly.freezes == banked
+    after = streaks_of("A" * attended_first + "M" * missed + "A")
+    for info in (after.series[SERIES], after.weekly):
+        if missed <= banked:
+            # Each miss spent a freeze and the streak went on (misses add nothing to it).
+            assert info.current == attended_first + 1
+            assert info.freezes == banked - missed
+        else:
+            # Not enough freezes: the streak started again at the last session.
+            assert info.current == 1
+            assert info.freezes == 0
+        assert info.longest == max(attended_first, info.current)

@@ -422,7 +422,7 @@ async def test_serve_reaches_ready_syncs_answers_and_shuts_down(
         callback = await _or_serve_failed(fake.callbacks[interaction["token"]], serve_task, "the callback")
         assert callback["type"] == 4
         assert callback["data"]["flags"] & EPHEMERAL == EPHEMERAL
-        assert "circle settings" in callback["data"]["content"]
+        assert "**Circles**" in callback["data"]["content"] and "Readiness" not in callback["data"]["content"]
         done_interaction, command = await _or_serve_failed(completed, serve_task, "/config show to complete")
         assert done_interaction.id == int(interaction["id"])
         assert command.qualified_name == "config show"

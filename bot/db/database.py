@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,15 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One write for `Database.batch`: `params` is a row, or a list of rows when `many`."""
+
+    sql: str
+    params: Sequence[Any] = ()
+    many: bool = False
 
 
 class MigrationError(Exception):
@@ -54,11 +65,25 @@ class Database:
         self._owner: asyncio.Task[Any] | None = None
         from bot.db.repos.attendance import AttendanceRepo
         from bot.db.repos.circles import CircleRepo
+        from bot.db.repos.crisis import CrisisRepo
+        from bot.db.repos.guidelines import GuidelinesRepo
         from bot.db.repos.guilds import GuildConfigRepo
+        from bot.db.repos.members import MemberPrefsRepo
+        from bot.db.repos.onboarding import OnboardingRepo
+        from bot.db.repos.prompts import PromptRepo
+        from bot.db.repos.series import SeriesRepo
+        from bot.db.repos.voice import VoiceRepo
 
         self.guilds = GuildConfigRepo(self)
         self.circles = CircleRepo(self)
         self.attendance = AttendanceRepo(self)
+        self.members = MemberPrefsRepo(self)
+        self.guidelines = GuidelinesRepo(self)
+        self.prompts = PromptRepo(self)
+        self.crisis = CrisisRepo(self)
+        self.voice = VoiceRepo(self)
+        self.series = SeriesRepo(self)
+        self.onboarding = OnboardingRepo(self)
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -125,39 +150,70 @@ class Database:
             async with self._lock:
                 yield
 
+    # Each aiosqlite call is a hop to its worker thread and back. A single statement in autocommit mode is already
+    # atomic, so it needs no BEGIN/COMMIT of its own; reads fetch all rows in the same hop as the query.
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        if self._in_my_transaction():
+            yield
+        else:
+            async with self._lock:
+                yield
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one write statement (in a transaction); return the last row id."""
-        async with self.transaction():
+        """Run one write statement (atomic on its own, or part of the caller's transaction); return the last row id."""
+        async with self._writing():
             cursor = await self._conn.execute(sql, params)
-            rowid = cursor.lastrowid or 0
-            await cursor.close()
-            return rowid
+            return cursor.lastrowid or 0
 
     async def execute_rowcount(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one write statement (in a transaction); return how many rows it changed."""
-        async with self.transaction():
+        """Run one write statement; return how many rows it changed."""
+        async with self._writing():
             cursor = await self._conn.execute(sql, params)
-            count = cursor.rowcount
-            await cursor.close()
-            return count
+            return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.transaction():
             await self._conn.executemany(sql, rows)
 
+    async def batch(self, statements: Sequence[Statement]) -> None:
+        """Run several writes as one transaction in one hop to the database thread: all or nothing."""
+        if not statements:
+            return
+
+        def run(conn: sqlite3.Connection) -> None:
+            nested = conn.in_transaction
+            if not nested:
+                conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements:
+                    if statement.many:
+                        conn.executemany(statement.sql, statement.params)
+                    else:
+                        conn.execute(statement.sql, statement.params)
+            except BaseException:
+                if not nested:
+                    conn.execute("ROLLBACK")
+                raise
+            if not nested:
+                conn.execute("COMMIT")
+
+        async with self._writing():
+            # aiosqlite has no public "run this function on the connection's thread"; `_execute` is what every
+            # one of its own methods uses. One hop instead of four makes a turn change about twice as fast.
+            await self._conn._execute(run, self._conn._conn)
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         async with self._reading():
-            cursor = await self._conn.execute(sql, params)
-            row = await cursor.fetchone()
-            await cursor.close()
-            return row
+            rows = await self._conn.execute_fetchall(sql, params)
+        for row in rows:
+            return row  # type: ignore[no-any-return]
+        return None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._reading():
-            cursor = await self._conn.execute(sql, params)
-            rows = await cursor.fetchall()
-            await cursor.close()
-            return list(rows)
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def user_tables(self) -> list[tuple[str, list[str]]]:
         """Every table with a column that holds a Discord user id, read from SQLite's own schema."""

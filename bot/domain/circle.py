@@ -117,6 +117,8 @@ class CircleSettings:
     warning_seconds: int = 30
     reflect_seconds: int = 90
     confirm_seconds: int = 60
+    # The prompt deck chosen at `/circle open` for every round; None: check-in first, closing last.
+    deck: str | None = None
 
     def __post_init__(self) -> None:
         if self.turn_seconds < 1:
@@ -137,6 +139,7 @@ class CircleSettings:
             "warning_seconds": self.warning_seconds,
             "reflect_seconds": self.reflect_seconds,
             "confirm_seconds": self.confirm_seconds,
+            "deck": self.deck,
         }
 
     @classmethod
@@ -149,6 +152,7 @@ class CircleSettings:
             warning_seconds=int(data["warning_seconds"]),
             reflect_seconds=int(data["reflect_seconds"]),
             confirm_seconds=int(data["confirm_seconds"]),
+            deck=data.get("deck"),
         )
 
 

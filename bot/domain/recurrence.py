@@ -438,3 +438,38 @@ def local_time_issue(rec: Recurrence, tz: str, around: datetime) -> str | None:
 def _long_date(day: date) -> str:
     # Not strftime("%B"): that follows the process locale, and these notes are written in English.
     return f"{DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Catching up after time passed without a run (the bot was down, or a job ran late)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a schedule does at ``now``: post for at most one occurrence, then wait for ``next_due``.
+
+    ``post`` is the occurrence to post for now, or None; ``skipped`` counts occurrences that were due but are
+    left out (all but the latest, and the latest too when it is older than the grace window).
+    """
+
+    post: datetime | None
+    skipped: int
+    next_due: datetime
+
+
+def catch_up(rec: Recurrence, next_due: datetime, now: datetime, tz: str, grace: timedelta) -> CatchUp:
+    """Decide, from the stored ``next_due``, what a schedule should do at ``now``.
+
+    Nothing is due while ``next_due`` is in the future. Otherwise only the latest occurrence that came due
+    (``next_due`` itself, or a later one up to ``now``) may be posted, and only if it is at most ``grace`` old: a
+    prompt meant for 09:00 is still welcome at 09:10, not at 17:00, and never three at once after a long outage.
+    The next due moment is the first occurrence strictly after ``now``, so a moment is never posted twice.
+    """
+    _require_aware(next_due, "next_due")
+    _require_aware(now, "now")
+    if next_due > now:
+        return CatchUp(post=None, skipped=0, next_due=next_due)
+    missed = [next_due.astimezone(UTC), *occurrences_between(rec, next_due, now, tz)]
+    latest = missed[-1]
+    post = latest if now - latest <= grace else None
+    return CatchUp(post=post, skipped=len(missed) - (1 if post else 0), next_due=next_occurrence(rec, now, tz))

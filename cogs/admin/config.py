@@ -13,6 +13,8 @@ from discord.ext import commands
 from bot.access import Standing, require
 from bot.errors import UserFacingError
 from bot.replies import send_private
+from cogs.crisis import admin as crisis_admin
+from cogs.guidelines import settings as guideline_settings
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
@@ -39,6 +41,54 @@ def format_minutes(seconds: int) -> str:
     return f"{text} minute" if text == "1" else f"{text} minutes"
 
 
+def _channel(channel_id: int | None, unset: str = "not set") -> str:
+    return f"<#{channel_id}>" if channel_id else unset
+
+
+async def settings_overview(bot: CircleBot, guild: discord.Guild) -> str:
+    """Every setting of every feature in one view, with what each feature still needs to work."""
+    from cogs.onboarding.setup import readiness
+
+    gid = guild.id
+    config = await bot.db.guilds.get(gid)
+    crisis = await bot.db.crisis.settings(gid)
+    moderation = await bot.db.guidelines.settings(gid)
+    rules = await bot.db.guidelines.rules(gid)
+    depth = await bot.db.prompts.max_depth(gid)
+    schedules = await bot.db.prompts.schedules(gid)
+    country = bot.resources.for_country(crisis.region) if crisis.region else None
+    role = f"<@&{config.facilitator_role_id}>" if config.facilitator_role_id else "not set"
+    lines = [
+        "**Circles**",
+        f"Facilitator role: {role} · Timezone: {config.timezone} · "
+        f"Turns: {format_minutes(config.default_turn_seconds)}",
+        "**Prompts**",
+        f"Deepest prompts drawn: {depth.value} · Scheduled prompts: {len(schedules)}",
+        "**Guidelines**",
+        f"Agreements: {f'version {rules.version}' if rules else 'none yet'} · "
+        f"Mod log: {_channel(moderation.mod_log_channel_id)} · Warnings count for {moderation.warn_expiry_days} days"
+        f" · Appeal text: {'set' if moderation.appeal_text else 'not set'}",
+        "**Crisis care**",
+        f"Screen reads: {crisis.scope} · Alerts: {_channel(crisis.alert_channel_id, 'off')} · "
+        f"Help lines: {country.name if country else 'not set'}",
+    ]
+    missing = []
+    if not config.facilitator_role_id:
+        missing.append("a facilitator role (`/config facilitator-role`): until then only admins facilitate")
+    if not rules:
+        missing.append("the group's agreements (`/rules edit`): members join circles without accepting any")
+    if not moderation.mod_log_channel_id:
+        missing.append("a mod log (`/config mod-log`): filter hits and warnings are not recorded in a channel")
+    if not crisis.region:
+        missing.append("a help-line country (`/config region`): members who set none see only the directories")
+    if crisis.scope != "off" and not crisis.alert_channel_id:
+        missing.append("a crisis alert channel (`/config crisis-alerts`): facilitators are not alerted")
+    if missing:
+        lines += ["**Still to do**", *(f"• {m}" for m in missing)]
+    lines += ["", readiness(guild, bot.application_id)]
+    return "\n".join(lines)[:2000]
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ConfigCog(commands.GroupCog, group_name="config", group_description="Server settings for circles (admins)"):
@@ -46,21 +96,11 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Serve
         self.bot = bot
         super().__init__()
 
-    @app_commands.command(name="show", description="See this server's circle settings")
+    @app_commands.command(name="show", description="See every setting of this server, and what is missing")
     async def show(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.ADMIN)
-        assert interaction.guild_id is not None
-        config = await self.bot.db.guilds.get(interaction.guild_id)
-        role = (
-            f"<@&{config.facilitator_role_id}>" if config.facilitator_role_id else "not set (people with Manage Server)"
-        )
-        lines = [
-            "**This server's circle settings**",
-            f"Facilitator role: {role}",
-            f"Timezone: {config.timezone}",
-            f"Default turn length: {format_minutes(config.default_turn_seconds)}",
-        ]
-        await send_private(interaction, "\n".join(lines))
+        assert interaction.guild is not None
+        await send_private(interaction, await settings_overview(self.bot, interaction.guild))
 
     @app_commands.command(name="facilitator-role", description="Choose the role whose members facilitate circles")
     @app_commands.describe(role="People with this role can open, start, pause and end circles")
@@ -104,3 +144,58 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Serve
         await send_private(
             interaction, f"Done. Turns now last {format_minutes(seconds)} unless a circle says otherwise."
         )
+
+    # Community guidelines (cogs/guidelines/settings.py does the work) ---------------------------------------
+
+    @app_commands.command(name="mod-log", description="Choose the channel where moderation cases are posted")
+    @app_commands.describe(channel="A private channel for admins and facilitators")
+    async def mod_log(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        await require(self.bot, interaction, Standing.ADMIN)
+        await guideline_settings.set_mod_log(self.bot, interaction, channel)
+
+    @app_commands.command(name="warn-expiry", description="Set how long a warning's points count")
+    @app_commands.describe(days="From 1 to 365 days (default 30); warnings stay on record after")
+    async def warn_expiry(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365]) -> None:
+        await require(self.bot, interaction, Standing.ADMIN)
+        await guideline_settings.set_warn_expiry(self.bot, interaction, days)
+
+    @app_commands.command(name="appeal", description="Set how warned members can appeal (sent with each warning)")
+    @app_commands.describe(text="A sentence or two, such as who to write to; `default` for the bot's own")
+    async def appeal(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 500]) -> None:
+        await require(self.bot, interaction, Standing.ADMIN)
+        await guideline_settings.set_appeal(self.bot, interaction, text)
+
+    @app_commands.command(name="ladder", description="See or change the warning ladder (points to timeouts)")
+    @app_commands.describe(steps="Like 2=10m, 3=1h, 4=1d, 5=alert (28 days at most), default or none; empty: show it")
+    async def ladder(
+        self, interaction: discord.Interaction, steps: app_commands.Range[str, 1, 200] | None = None
+    ) -> None:
+        await require(self.bot, interaction, Standing.ADMIN)
+        await guideline_settings.set_ladder(self.bot, interaction, steps)
+
+    # Crisis care (cogs/crisis/admin.py does the work) ---------------------------------------------------------
+
+    @app_commands.command(name="crisis-scope", description="Choose where the crisis screen reads messages")
+    @app_commands.describe(scope="circles: channels with an active circle (default); server: everywhere; off")
+    @app_commands.choices(scope=crisis_admin.SCOPE_CHOICES)
+    async def crisis_scope(self, interaction: discord.Interaction, scope: app_commands.Choice[str]) -> None:
+        await require(self.bot, interaction, Standing.ADMIN)
+        await crisis_admin.set_scope(self.bot, interaction, scope.value)
+
+    @app_commands.command(name="crisis-alerts", description="Choose a private channel for crisis alerts")
+    @app_commands.describe(channel="A channel only facilitators can see; leave it out to turn alerts off")
+    async def crisis_alerts(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        await require(self.bot, interaction, Standing.ADMIN)
+        await crisis_admin.set_alerts(self.bot, interaction, channel)
+
+    @app_commands.command(name="region", description="Set the country whose helplines members see by default")
+    @app_commands.describe(country="Start typing a country and pick it from the list")
+    async def region(self, interaction: discord.Interaction, country: str) -> None:
+        await require(self.bot, interaction, Standing.ADMIN)
+        await crisis_admin.set_region(self.bot, interaction, country)
+
+    @region.autocomplete("country")
+    async def _region_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return crisis_admin.region_choices(self.bot, current)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cogs.circles.card import CircleButton
+from cogs.circles.card import CircleButton, ListenerSelect
 from cogs.circles.commands import CircleCog
 
 if TYPE_CHECKING:
@@ -12,9 +12,9 @@ if TYPE_CHECKING:
 
 
 async def setup(bot: CircleBot) -> None:
-    bot.add_dynamic_items(CircleButton)
+    bot.add_dynamic_items(CircleButton, ListenerSelect)
     await bot.add_cog(CircleCog(bot))
 
 
 async def teardown(bot: CircleBot) -> None:
-    bot.remove_dynamic_items(CircleButton)
+    bot.remove_dynamic_items(CircleButton, ListenerSelect)

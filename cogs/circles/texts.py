@@ -48,6 +48,23 @@ ENFORCEMENT_NOTE = {
 }
 
 ADMIN_NOTE = "Server admins and the owner can always post: Discord lets them past any lock."
+VOICE_NOTE = (
+    "During a turn everyone here is muted except the person holding the stick; facilitators are never muted. "
+    "Everyone is unmuted when they leave the circle or the channel, and when the circle ends."
+)
+STAGE_NOTE = (
+    "When the stick comes to you, I'll invite you on stage: accept the invitation in Discord to speak. "
+    "You go back to the audience when the stick moves on."
+)
+
+
+def floor_note(kind: str, enforcement: Enforcement) -> str:
+    """The card's footer: how the floor is kept in this kind of channel."""
+    if kind == "voice":
+        return VOICE_NOTE
+    if kind == "stage":
+        return STAGE_NOTE
+    return f"{ENFORCEMENT_NOTE[enforcement]} {ADMIN_NOTE}"
 
 
 def settings_line(settings: CircleSettings) -> str:
@@ -67,36 +84,77 @@ RESUMED_REPLY = "Resumed."
 SKIPPED_REPLY = "The stick has moved on."
 ENDED_REPLY = "The circle has ended and the channel is back as it was."
 
+ALREADY_CLOSED = "This circle has already closed. Thank you for being part of it."
 NO_CIRCLE = "There's no open circle in this channel. A facilitator can open one with `/circle open`."
 ALREADY_OPEN = "This channel already has an open circle. End it with `/circle end` before opening another."
-EMPATHY_LATER = (
-    "The empathy format isn't available yet. For now, open a `talking-stick` circle: it works the same way, "
-    "one person at a time."
-)
-VOICE_LATER = (
-    "Circles in voice and stage channels aren't available yet. Please open the circle in a text channel for now."
-)
+HANDS_STAGE_ONLY = "Raised hands are a stage thing: `from_hands` works for circles held in a stage channel."
 THREAD_STRICT = (
     "Threads can't be locked to one speaker (they have no permission settings of their own). "
     "Open the circle with `enforcement: gentle`, or use a text channel."
 )
-NOT_A_CIRCLE_CHANNEL = "Circles can be held in text channels and threads. Please pick one of those."
+NOT_A_CIRCLE_CHANNEL = (
+    "Circles can be held in text, voice and stage channels, and in threads. Please pick one of those."
+)
 
+SPEAKER_PASSED = "It's okay to pass. The stick moves on, with no reflection this time."
+SPEAKER_ONLY = "Only the person who shared can say whether they feel heard."
+HEARD_REPLY = "Thank you. The listener becomes the next speaker."
+NOT_QUITE_REPLY = "Thank you for saying so. They'll try again."
+LISTENER_REPLY = "{listener} will listen and reflect back."
 HOLDER_ONLY = "Only the person holding the stick can do that."
 NOT_IN_CIRCLE = "You're not in this circle. Press **Join** on the card if you'd like to take part."
 
 
-def turn_started(holder: int, ends_at: datetime | None, round_: int, rounds: int, round_opened: bool) -> str:
+def turn_started(
+    holder: int,
+    ends_at: datetime | None,
+    round_: int,
+    rounds: int,
+    round_opened: bool,
+    prompt: str | None = None,
+    *,
+    empathy: bool = False,
+) -> str:
     lines = []
     if round_opened:
         lines.append(f"**Round {round_} of {rounds}** begins." if rounds > 1 else "**The circle begins.**")
+        if prompt:
+            quoted = "\n".join(f"> {line}" for line in prompt.splitlines())
+            lines.append(f"💭 A prompt for this round, to share on or to set aside:\n{quoted}")
     if ends_at is None:
         lines.append(f"🪶 {mention(holder)}, the stick is yours when the circle resumes.")
     else:
         lines.append(
             f"🪶 {mention(holder)}, the stick is yours. Share if you'd like, or pass. Time ends {when(ends_at)}."
         )
+    if empathy:
+        lines.append("Choose who will listen and reflect back from the menu below (or I'll ask the next person).")
     return "\n".join(lines)
+
+
+def listener_chosen(listener: int, *, auto: bool) -> str:
+    if auto:
+        return f"👂 I've asked {mention(listener)} to listen and reflect back."
+    return f"👂 {mention(listener)} will listen and reflect back."
+
+
+def reflect(speaker: int, listener: int, ends_at: datetime | None, attempt: int) -> str:
+    again = " Take another go, gently." if attempt > 1 else ""
+    timing = f" Time ends {when(ends_at)}." if ends_at is not None else ""
+    return (
+        f"👂 {mention(listener)}, please reflect back in your own words what you heard from {mention(speaker)}."
+        f"{again}{timing}\n{mention(speaker)}, press **I feel heard** when it lands, or **Not quite**."
+    )
+
+
+def confirm(speaker: int, ends_at: datetime | None, *, last_try: bool) -> str:
+    note = " (If not quite, that's okay: the turn closes gently.)" if last_try else ""
+    timing = f" I'll take it as a yes {when(ends_at)}." if ends_at is not None else ""
+    return f"💬 {mention(speaker)}, do you feel heard?{note}{timing}"
+
+
+def heard(speaker: int, listener: int) -> str:
+    return f"💚 {mention(speaker)} feels heard. Thank you, {mention(listener)}."
 
 
 def warning(holder: int, ends_at: datetime) -> str:

@@ -88,6 +88,14 @@ class FilterHit:
     kind: FilterKind
 
 
+_SEVERITY = {FilterAction.ALERT: 0, FilterAction.DELETE: 1, FilterAction.WARN: 2}
+
+
+def strongest_action(hits: Iterable[FilterHit]) -> FilterAction | None:
+    """What happens to a message several filters hit: warn beats delete beats alert; None for no hits."""
+    return max((FilterAction(hit.action) for hit in hits), key=_SEVERITY.__getitem__, default=None)
+
+
 def validate_phrase(text: str) -> str:
     """Return the folded form of a phrase an admin typed, or raise :class:`FilterInputError`."""
     length = len(text.strip())

@@ -160,3 +160,93 @@ def can_warn(
     if not actor_is_owner and target_top_position >= actor_top_position:
         return "You can only warn members whose highest role is below yours."
     return None
+
+
+def describe_duration(duration: timedelta) -> str:
+    """A timeout's length in words: "10 minutes", "1 hour", "2 days"."""
+    return _describe(duration)
+
+
+_UNITS: dict[str, int] = {
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+    "w": 604800, "week": 604800, "weeks": 604800,
+}  # fmt: skip
+_ALERT_WORDS = frozenset({"alert", "alert admins", "alert_admins", "admins"})
+_NO_LADDER_WORDS = frozenset({"none", "off", "nothing"})
+LADDER_EXAMPLE = "2=10m, 3=1h, 4=1d, 5=alert"
+
+
+def _parse_duration(text: str, points: int) -> timedelta:
+    compact = text.replace(" ", "")
+    digits = len(compact) - len(compact.lstrip("0123456789"))
+    unit = compact[digits:]
+    if not digits or unit not in _UNITS:
+        raise LadderError(
+            f"I couldn't read “{text[:30]}” for the step at {points} points. Use a number and a unit, like 10m, "
+            "1h or 2d, or the word alert."
+        )
+    return timedelta(seconds=int(compact[:digits]) * _UNITS[unit])
+
+
+def parse_ladder(text: str) -> tuple[LadderRung, ...]:
+    """Read a ladder an admin typed, like ``2=10m, 3=1h, 4=1d, 5=alert``, and validate it.
+
+    Steps are separated by commas, semicolons or new lines; each is points, ``=`` (or ``:``), then a timeout
+    length (``m``, ``h``, ``d``, ``w``) or ``alert``. ``default`` gives :data:`DEFAULT_LADDER`; ``none`` a ladder
+    with no steps (warnings are recorded and nothing more). Raises :class:`LadderError` saying what to change.
+    """
+    cleaned = text.strip().lower()
+    if cleaned == "default":
+        return DEFAULT_LADDER
+    if cleaned in _NO_LADDER_WORDS:
+        return ()
+    rungs: list[LadderRung] = []
+    for part in cleaned.replace(";", ",").replace("\n", ",").split(","):
+        step = part.strip()
+        if not step:
+            continue
+        separator = "=" if "=" in step else ":"
+        points_text, found, what = step.partition(separator)
+        points_text, what = points_text.strip(), what.strip()
+        if not found or not points_text.isdigit() or not what:
+            raise LadderError(f"I couldn't read the step “{step[:30]}”. Write each step like 3=1h or 5=alert.")
+        points = int(points_text)
+        if what in _ALERT_WORDS:
+            rungs.append(LadderRung(points, LadderAction.ALERT_ADMINS))
+        else:
+            rungs.append(LadderRung(points, LadderAction.TIMEOUT, _parse_duration(what, points)))
+    if not rungs:
+        raise LadderError(f"I couldn't find any steps. Write them like {LADDER_EXAMPLE}, or none for no ladder.")
+    return validate_ladder(rungs)
+
+
+def format_ladder(ladder: Sequence[LadderRung]) -> str:
+    """The ladder in the form :func:`parse_ladder` reads (``none`` when it has no steps)."""
+    if not ladder:
+        return "none"
+    parts = []
+    for rung in ladder:
+        if rung.action is LadderAction.ALERT_ADMINS or rung.duration is None:
+            parts.append(f"{rung.points}=alert")
+            continue
+        seconds = int(rung.duration.total_seconds())
+        for suffix, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds % size == 0:
+                parts.append(f"{rung.points}={seconds // size}{suffix}")
+                break
+        else:
+            parts.append(f"{rung.points}={seconds // 60}m")
+    return ", ".join(parts)
+
+
+def describe_ladder(ladder: Sequence[LadderRung]) -> list[str]:
+    """One plain line per step, for people to read."""
+    lines = []
+    for rung in ladder:
+        if rung.action is LadderAction.ALERT_ADMINS or rung.duration is None:
+            lines.append(f"{rung.points} points: the admins are asked to step in (no automatic ban)")
+        else:
+            lines.append(f"{rung.points} points: a timeout of {_describe(rung.duration)}")
+    return lines

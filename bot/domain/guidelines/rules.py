@@ -21,3 +21,50 @@ DEFAULT_RULES: tuple[str, ...] = (
     "Respect each person as they are. No judgement and no put-downs.",
     "Take care of yourself. You can step out whenever you need to, and come back when you're ready.",
 )
+
+MAX_RULES = 20
+MAX_RULE_LENGTH = 300
+_BULLETS = "-*•·–"
+
+
+class RulesError(ValueError):
+    """Rules an admin typed cannot be used; ``message`` says why, in plain words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _strip_marker(line: str) -> str:
+    """Drop a leading "3.", "3)", "3:" or bullet: the bot numbers the rules itself."""
+    if line[:1] in _BULLETS:
+        return line[1:].strip()
+    digits = len(line) - len(line.lstrip("0123456789"))
+    if 0 < digits <= 2 and line[digits : digits + 1] in (".", ")", ":"):
+        return line[digits + 1 :].strip()
+    return line
+
+
+def parse_rules(text: str) -> tuple[str, ...]:
+    """The rules in a numbered list an admin typed (one rule a line), or raise :class:`RulesError`.
+
+    Blank lines are skipped and each line's own number or bullet is dropped, so a pasted list, a list the admin
+    renumbered by hand and a list without numbers all read the same.
+    """
+    rules = tuple(rule for rule in (_strip_marker(line.strip()) for line in text.splitlines()) if rule)
+    if not rules:
+        raise RulesError("The list is empty. Write at least one agreement, one a line.")
+    if len(rules) > MAX_RULES:
+        raise RulesError(f"That's {len(rules)} agreements; please keep it to {MAX_RULES} so people read them all.")
+    for number, rule in enumerate(rules, start=1):
+        if len(rule) > MAX_RULE_LENGTH:
+            raise RulesError(
+                f"Agreement {number} is {len(rule)} characters long; please keep each one under "
+                f"{MAX_RULE_LENGTH} (split it over two lines if you need to)."
+            )
+    return rules
+
+
+def numbered(rules: tuple[str, ...] | list[str]) -> str:
+    """The rules as the numbered list people read and admins edit."""
+    return "\n".join(f"{number}. {rule}" for number, rule in enumerate(rules, start=1))

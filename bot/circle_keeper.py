@@ -1,0 +1,170 @@
+"""The part of running a circle that needs no Discord: load its state, take a step, save it, arm its timer.
+
+`cogs/circles/service.py` wraps every change in this and then makes Discord match; `bench/bench_circles.py`
+drives the same code with no Discord at all, so the figures it prints are the bot's own.
+
+A timer job is one write: the new state plus its attendance rows, as one transaction in one hop to the database
+thread. The keeper is the only writer of a circle's row, so it keeps each active circle's last saved state in
+memory (write-through) and reads the database only for a circle it has not seen since start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.db.database import Database, Statement
+from bot.db.repos.attendance import AttendanceEvent
+from bot.db.repos.circles import CircleRow
+from bot.domain import circle as rules
+from bot.domain.circle import CircleState, Status, Transition
+from bot.scheduling import Scheduler
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[CircleState, datetime], Transition]
+
+
+@dataclass(slots=True)
+class Loaded:
+    row: CircleRow
+    state: CircleState
+
+
+def attendance_from(circle_id: int, before: CircleState, tr: Transition, now: datetime) -> list[AttendanceEvent]:
+    """The attendance rows a transition earns: joined, left, took a turn, passed, skipped."""
+    events: list[AttendanceEvent] = []
+    round_ = before.round
+    for effect in tr.effects:
+        if isinstance(effect, rules.RoundOpened):
+            round_ = effect.round
+        elif isinstance(effect, rules.MemberJoined):
+            events.append(AttendanceEvent(circle_id, effect.user_id, "joined", round_, now))
+        elif isinstance(effect, rules.MemberLeft):
+            events.append(AttendanceEvent(circle_id, effect.user_id, "left", round_, now))
+        elif isinstance(effect, rules.TurnPassed):
+            events.append(AttendanceEvent(circle_id, effect.user_id, "passed", round_, now))
+        elif isinstance(effect, rules.TurnEnded) and effect.reason in _TURN_ENDINGS:
+            events.append(AttendanceEvent(circle_id, effect.holder, _TURN_ENDINGS[effect.reason], round_, now))
+    return events
+
+
+_TURN_ENDINGS = {"finished": "took_turn", "timed_out": "took_turn", "passed": "passed", "skipped": "skipped"}
+
+
+class CircleKeeper:
+    """Loads, steps, persists and arms circles; one lock per circle so a timer and a button never interleave."""
+
+    def __init__(self, db: Database, scheduler: Scheduler, on_due: Callable[[int], Awaitable[None]]) -> None:
+        self.db = db
+        self.scheduler = scheduler
+        self._on_due = on_due
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._known: dict[int, Loaded] = {}
+
+    def lock(self, circle_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(circle_id, asyncio.Lock())
+
+    async def load(self, circle_id: int) -> Loaded | None:
+        known = self._known.get(circle_id)
+        if known is not None:
+            return known
+        row = await self.db.circles.get(circle_id)
+        if row is None:
+            return None
+        loaded = Loaded(row, CircleState.from_json(row.state))
+        if loaded.state.status != Status.ENDED:
+            self._known[circle_id] = loaded
+        return loaded
+
+    async def set_card(self, circle_id: int, message_id: int) -> None:
+        await self.db.circles.set_card(circle_id, message_id)
+        known = self._known.get(circle_id)
+        if known is not None:
+            self._known[circle_id] = Loaded(replace(known.row, card_message_id=message_id), known.state)
+
+    async def step(self, circle_id: int, step: Step, now: datetime) -> tuple[Loaded, Transition] | None:
+        """Load the circle, run `step`, save the result and arm its timer. Call it holding `lock(circle_id)`.
+
+        Returns the circle as it was before with the transition, or None when the circle is gone or has ended.
+        """
+        loaded = await self.load(circle_id)
+        if loaded is None or loaded.state.status == Status.ENDED:
+            return None
+        tr = step(loaded.state, now)
+        await self.persist(loaded, tr, now)
+        return loaded, tr
+
+    def writes_for(self, loaded: Loaded, tr: Transition, now: datetime) -> tuple[list[Statement], Loaded]:
+        """The writes that save a transition, and the circle as it will be once they are done.
+
+        The writes are the circle's new state and the attendance rows the transition earned.
+        """
+        state = tr.state
+        saved = state.to_json()
+        deadline = rules.next_deadline(state)
+        writes = [
+            self.db.circles.save_statement(
+                loaded.row.id,
+                status=state.status.value,
+                state=saved,
+                next_deadline=deadline,
+                ended_at=now if state.status == Status.ENDED else None,
+            )
+        ]
+        attendance = self.db.attendance.record_statement(
+            loaded.row.guild_id, attendance_from(loaded.row.id, loaded.state, tr, now)
+        )
+        if attendance is not None:
+            writes.append(attendance)
+        after = Loaded(replace(loaded.row, status=state.status.value, state=saved, next_deadline=deadline), state)
+        return writes, after
+
+    async def persist(self, loaded: Loaded, tr: Transition, now: datetime) -> None:
+        writes, after = self.writes_for(loaded, tr, now)
+        try:
+            await self.db.batch(writes)
+        except BaseException:
+            self._known.pop(loaded.row.id, None)
+            raise
+        self._settled(after)
+
+    async def restore(self, choose: Callable[[CircleRow], Step], now: datetime) -> list[tuple[Loaded, Transition]]:
+        """At start-up: step every active circle (`choose` picks the step for each), save all in one transaction.
+
+        Time spent while the bot was down counts: `rules.advance` passes on any turn that ran out meanwhile.
+        """
+        done: list[tuple[Loaded, Transition]] = []
+        writes: list[Statement] = []
+        settled: list[Loaded] = []
+        for row in await self.db.circles.active():
+            loaded = Loaded(row, CircleState.from_json(row.state))
+            tr = choose(row)(loaded.state, now)
+            circle_writes, after = self.writes_for(loaded, tr, now)
+            writes.extend(circle_writes)
+            settled.append(after)
+            done.append((loaded, tr))
+        await self.db.batch(writes)
+        for after in settled:
+            self._settled(after)
+        return done
+
+    def _settled(self, after: Loaded) -> None:
+        circle_id = after.row.id
+        self.arm(circle_id, after.state)
+        if after.state.status == Status.ENDED:
+            self._locks.pop(circle_id, None)
+            self._known.pop(circle_id, None)
+        else:
+            self._known[circle_id] = after
+
+    def arm(self, circle_id: int, state: CircleState) -> None:
+        deadline = rules.next_deadline(state)
+        job = f"circle:{circle_id}"
+        if deadline is None:
+            self.scheduler.cancel(job)
+        else:
+            self.scheduler.schedule(job, deadline, self._on_due, circle_id)

@@ -1,0 +1,245 @@
+"""Keeping the floor in voice and stage channels: only the stick's holder (and the listener reflecting) speaks.
+
+Like `TextFloor`, each floor has one idempotent `reconcile(speakers, active)`: it compares who should be muted
+(voice) or on stage (stage) with what the bot did and what Discord shows, and changes only what differs. A turn
+change is two calls whatever the circle's size: the old holder muted (or back to the audience) and the new one
+unmuted (or invited to speak).
+
+Every change the bot makes is recorded in SQLite first (`voice_changes`), so the bot only ever undoes its own
+changes: a moderator's mute has no record and is never lifted. Discord refuses to unmute someone who is not
+connected (400, code 40032), so such an unmute is kept as pending and made the next time the member is seen in
+voice, in any channel of the server, even after a restart (`undo_pending`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, TypeVar
+
+import discord
+
+from bot.access import has_role
+from cogs.circles.floor import FloorError
+
+if TYPE_CHECKING:
+    from bot.app import CircleBot
+
+log = logging.getLogger(__name__)
+
+NOT_CONNECTED = 40032
+T = TypeVar("T")
+REASON = "Empathy circle: talking stick"
+
+
+def _is_facilitator(member: discord.Member, facilitator_role_id: int | None) -> bool:
+    perms = member.guild_permissions
+    return (
+        member.guild.owner_id == member.id
+        or perms.administrator
+        or perms.manage_guild
+        or has_role(member, facilitator_role_id)
+    )
+
+
+async def set_mute(bot: CircleBot, guild_id: int, user_id: int, mute: bool) -> bool:
+    """Server-mute or unmute someone. False when they are not connected to voice (Discord's 40032)."""
+    try:
+        await bot.http.edit_member(guild_id, user_id, mute=mute, reason=REASON)
+    except discord.Forbidden as exc:
+        raise FloorError("Mute Members", f"changing a server mute: {exc.text}") from exc
+    except discord.HTTPException as exc:
+        if exc.code == NOT_CONNECTED:
+            return False
+        raise FloorError(None, f"Discord answered {exc.status} while changing a server mute") from exc
+    return True
+
+
+class VoiceFloor:
+    """Voice channel: everyone in the channel is server-muted during the circle except who may speak now."""
+
+    def __init__(
+        self, bot: CircleBot, circle_id: int, channel: discord.VoiceChannel, facilitator_role_id: int | None
+    ) -> None:
+        self.bot = bot
+        self.circle_id = circle_id
+        self.channel = channel
+        self.facilitator_role_id = facilitator_role_id
+
+    def missing_permissions(self) -> list[str]:
+        return _missing(self.channel)
+
+    async def reconcile(self, speakers: set[int], *, active: bool, excused: set[int]) -> int:
+        """Mute who should be muted now and unmute who should not; return how many calls it took.
+
+        `active`: a turn is running or paused. `excused`: people who left the circle and so are not kept quiet.
+        """
+        guild = self.channel.guild
+        now = self.bot.clock.now()
+        present: dict[int, discord.Member] = {m.id: m for m in self.channel.members if not m.bot}
+        # A mute the bot still owes someone here from another circle (a pending unmute) becomes this circle's.
+        ours = {
+            user_id: change
+            for user_id, change in (await self.bot.db.voice.for_guild(guild.id, "mute")).items()
+            if user_id in present or (change.circle_id == self.circle_id and not change.pending)
+        }
+        calls = 0
+        refusals = _Refusals()
+        for user_id, member in present.items():
+            quiet = (
+                active
+                and user_id not in speakers
+                and user_id not in excused
+                and not _is_facilitator(member, self.facilitator_role_id)
+            )
+            muted = bool(member.voice and member.voice.mute)
+            change = ours.get(user_id)
+            if quiet and not muted:
+                calls += 1
+                await refusals.attempt(self._mute(user_id))
+            elif quiet and muted and change is not None and (change.pending or change.circle_id != self.circle_id):
+                await self.bot.db.voice.made(guild.id, user_id, "mute", self.circle_id, now)
+            elif not quiet and change is not None:
+                calls += await refusals.attempt(self._undo(user_id, muted=muted)) or 0
+        for user_id in ours.keys() - present.keys():
+            # They left the channel: unmute them where they are now, or when they are next seen in voice.
+            calls += await refusals.attempt(self._undo(user_id, muted=True)) or 0
+        refusals.raise_first()
+        return calls
+
+    async def _mute(self, user_id: int) -> None:
+        guild_id = self.channel.guild.id
+        # Recorded first: if the bot stops right after the call, it still knows this mute is its own to undo.
+        await self.bot.db.voice.made(guild_id, user_id, "mute", self.circle_id, self.bot.clock.now())
+        try:
+            connected = await set_mute(self.bot, guild_id, user_id, True)
+        except FloorError:
+            await self.bot.db.voice.undone(guild_id, user_id, "mute")
+            raise
+        if not connected:
+            await self.bot.db.voice.undone(guild_id, user_id, "mute")
+
+    async def _undo(self, user_id: int, *, muted: bool) -> int:
+        guild_id = self.channel.guild.id
+        if not muted:
+            await self.bot.db.voice.undone(guild_id, user_id, "mute")
+            return 0
+        if await set_mute(self.bot, guild_id, user_id, False):
+            await self.bot.db.voice.undone(guild_id, user_id, "mute")
+        else:
+            await self.bot.db.voice.mark_pending(guild_id, user_id, "mute")
+        return 1
+
+
+class _Refusals:
+    """Keep going past one refusal, so one member Discord won't change never blocks the others."""
+
+    def __init__(self) -> None:
+        self.first: FloorError | None = None
+
+    async def attempt(self, step: Awaitable[T]) -> T | None:
+        try:
+            return await step
+        except FloorError as exc:
+            self.first = self.first or exc
+            return None
+
+    def raise_first(self) -> None:
+        if self.first is not None:
+            raise self.first
+
+
+def _missing(channel: discord.VoiceChannel | discord.StageChannel) -> list[str]:
+    """What the bot lacks to keep the floor in a voice or stage channel, in Discord's words."""
+    perms = channel.permissions_for(channel.guild.me)
+    flags = (("view_channel", "View Channel"), ("send_messages", "Send Messages"), ("mute_members", "Mute Members"))
+    return [name for flag, name in flags if not getattr(perms, flag)]
+
+
+class StageFloor:
+    """Stage channel: the holder is brought on stage and the previous holder returned to the audience."""
+
+    def __init__(self, bot: CircleBot, circle_id: int, channel: discord.StageChannel) -> None:
+        self.bot = bot
+        self.circle_id = circle_id
+        self.channel = channel
+
+    def missing_permissions(self) -> list[str]:
+        return _missing(self.channel)
+
+    async def reconcile(self, speakers: set[int], *, active: bool, excused: set[int]) -> int:
+        guild = self.channel.guild
+        now = self.bot.clock.now()
+        ours = await self.bot.db.voice.for_circle(self.circle_id, "speaker")
+        present: dict[int, discord.Member] = {m.id: m for m in self.channel.members if not m.bot}
+        wanted = {u for u in speakers if u in present} if active else set()
+        calls = 0
+        refusals = _Refusals()
+        for user_id in sorted(ours.keys() - wanted):
+            member = present.get(user_id)
+            if member is not None and member.voice is not None and member.voice.channel == self.channel:
+                calls += 1
+                if await refusals.attempt(self._suppress(user_id, True)) is None:
+                    continue  # refused: still on stage, so still the bot's to undo
+            # Someone who left the stage is back in the audience when they return: nothing to undo.
+            await self.bot.db.voice.undone(guild.id, user_id, "speaker")
+        for user_id in sorted(wanted - ours.keys()):
+            member = present[user_id]
+            if member.voice is not None and not member.voice.suppress and not member.voice.requested_to_speak_at:
+                continue  # already a speaker before the circle (a stage moderator, say): not the bot's to change
+            await self.bot.db.voice.made(guild.id, user_id, "speaker", self.circle_id, now)
+            calls += 1
+            if await refusals.attempt(self._suppress(user_id, False)) is None:
+                await self.bot.db.voice.undone(guild.id, user_id, "speaker")
+        refusals.raise_first()
+        return calls
+
+    async def _suppress(self, user_id: int, suppress: bool) -> bool:
+        try:
+            await self.bot.http.edit_voice_state(
+                self.channel.guild.id, user_id, {"channel_id": self.channel.id, "suppress": suppress}
+            )
+        except discord.Forbidden as exc:
+            raise FloorError("Mute Members", f"moving someone on or off the stage: {exc.text}") from exc
+        except discord.HTTPException as exc:
+            if exc.code == NOT_CONNECTED:
+                return True
+            raise FloorError(None, f"Discord answered {exc.status} while changing who is on stage") from exc
+        return True
+
+
+async def undo_pending(bot: CircleBot, member: discord.Member) -> None:
+    """Someone is seen in voice: make any unmute the bot owes them (not if a circle here wants them quiet)."""
+    for change in await bot.db.voice.for_member(member.guild.id, member.id):
+        if change.kind != "mute" or not change.pending:
+            continue
+        if member.voice is None or member.voice.channel is None:
+            return
+        try:
+            done = await set_mute(bot, member.guild.id, member.id, False)
+        except FloorError as exc:
+            log.warning("could not make a pending unmute in server %s: %s", member.guild.id, exc)
+            return
+        if done:
+            await bot.db.voice.undone(member.guild.id, member.id, "mute")
+
+
+async def undo_left_behind(bot: CircleBot) -> None:
+    """At start-up: undo what circles that are no longer active left behind (they may have ended while down)."""
+    for change in await bot.db.voice.left_behind():
+        guild = bot.get_guild(change.guild_id)
+        member = guild.get_member(change.user_id) if guild is not None else None
+        channel = member.voice.channel if member is not None and member.voice is not None else None
+        try:
+            if change.kind == "speaker":
+                if member is not None and isinstance(channel, discord.StageChannel):
+                    await bot.http.edit_voice_state(
+                        change.guild_id, change.user_id, {"channel_id": channel.id, "suppress": True}
+                    )
+                await bot.db.voice.undone(change.guild_id, change.user_id, "speaker")
+            elif channel is not None and await set_mute(bot, change.guild_id, change.user_id, False):
+                await bot.db.voice.undone(change.guild_id, change.user_id, "mute")
+            else:
+                await bot.db.voice.mark_pending(change.guild_id, change.user_id, "mute")
+        except (FloorError, discord.HTTPException) as exc:
+            log.warning("could not undo a voice change in server %s after a restart: %s", change.guild_id, exc)

@@ -1,0 +1,20 @@
+"""Crisis care: the private check-in, facilitator alerts and `/resources ...`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cogs.crisis.buttons import CheckInButton, ReachOutButton
+from cogs.crisis.commands import ResourcesCog
+
+if TYPE_CHECKING:
+    from bot.app import CircleBot
+
+
+async def setup(bot: CircleBot) -> None:
+    bot.add_dynamic_items(CheckInButton, ReachOutButton)
+    await bot.add_cog(ResourcesCog(bot))
+
+
+async def teardown(bot: CircleBot) -> None:
+    bot.remove_dynamic_items(CheckInButton, ReachOutButton)

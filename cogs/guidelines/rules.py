@@ -1,0 +1,129 @@
+"""`/rules show` (anyone) and `/rules edit` (admins): the group's agreements, numbered and versioned.
+
+The group mixes a member command with an admin one, so it stays visible and `/rules edit` checks on every call.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.access import Standing, require, standing_of
+from bot.domain.guidelines import DEFAULT_RULES, RulesError, numbered, parse_rules
+from bot.errors import UserFacingError
+from bot.replies import GuardedView, report_error, send_private
+from cogs.guidelines import texts
+from cogs.guidelines.embeds import default_rules_embed, rules_embed
+from cogs.guidelines.gate import COG_NAME, agree_view
+
+if TYPE_CHECKING:
+    from bot.app import CircleBot
+    from cogs.guidelines.service import GuidelineService
+
+log = logging.getLogger(__name__)
+
+# discord.py keeps open modals by custom id alone: one per admin, so two admins editing never swap modals.
+MODAL_ID = "rules:edit:{user_id}"
+TEXT_ID = "rules:text"
+
+
+class RulesModal(discord.ui.Modal):
+    def __init__(self, service: GuidelineService, user_id: int, text: str, expected_version: int) -> None:
+        super().__init__(title=texts.MODAL_TITLE, custom_id=MODAL_ID.format(user_id=user_id), timeout=30 * 60)
+        self.service = service
+        self.expected_version = expected_version
+        self.text: discord.ui.TextInput[RulesModal] = discord.ui.TextInput(
+            label=texts.MODAL_LABEL,
+            style=discord.TextStyle.paragraph,
+            custom_id=TEXT_ID,
+            default=text[:4000] or None,
+            placeholder=texts.MODAL_PLACEHOLDER,
+            max_length=4000,
+            required=True,
+        )
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await require(self.service.bot, interaction, Standing.ADMIN)
+        try:
+            rules = parse_rules(self.text.value)
+        except RulesError as error:
+            raise UserFacingError(error.message) from None
+        version = await self.service.save_rules(interaction, rules, self.expected_version)
+        await send_private(interaction, texts.RULES_SAVED.format(version=version))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
+class AdoptView(GuardedView):
+    """The first `/rules edit`: use the suggested agreements, edit them first, or write your own."""
+
+    def __init__(self, service: GuidelineService) -> None:
+        super().__init__(timeout=15 * 60)
+        self.service = service
+
+    @discord.ui.button(label="Use these", style=discord.ButtonStyle.success)
+    async def use(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        await require(self.service.bot, interaction, Standing.ADMIN)
+        await self.service.save_rules(interaction, DEFAULT_RULES, 0)
+        assert interaction.guild_id is not None
+        saved = await self.service.bot.db.guidelines.rules(interaction.guild_id)
+        embed = rules_embed(saved) if saved is not None else None
+        await interaction.response.edit_message(content=texts.RULES_ADOPTED, embed=embed, view=None)
+
+    @discord.ui.button(label="Edit them first", style=discord.ButtonStyle.primary)
+    async def edit(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        await require(self.service.bot, interaction, Standing.ADMIN)
+        await interaction.response.send_modal(RulesModal(self.service, interaction.user.id, numbered(DEFAULT_RULES), 0))
+
+    @discord.ui.button(label="Write our own", style=discord.ButtonStyle.secondary)
+    async def write(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        await require(self.service.bot, interaction, Standing.ADMIN)
+        await interaction.response.send_modal(RulesModal(self.service, interaction.user.id, "", 0))
+
+
+@app_commands.guild_only()
+class RulesCog(commands.GroupCog, name=COG_NAME, group_name="rules", group_description="The group's agreements"):
+    def __init__(self, bot: CircleBot, service: GuidelineService) -> None:
+        self.bot = bot
+        self.service = service
+        super().__init__()
+
+    @app_commands.command(name="show", description="Read the group's agreements")
+    async def show(self, interaction: discord.Interaction) -> None:
+        await require(self.bot, interaction, Standing.MEMBER)
+        assert interaction.guild_id is not None
+        rules = await self.bot.db.guidelines.rules(interaction.guild_id)
+        if rules is None:
+            admin = await standing_of(self.bot, interaction) >= Standing.ADMIN
+            await send_private(interaction, texts.NO_RULES_ADMIN if admin else texts.NO_RULES)
+            return
+        accepted = await self.bot.db.guidelines.accepted_version(interaction.guild_id, interaction.user.id)
+        if accepted == rules.version:
+            await send_private(interaction, texts.AGREED_ALREADY, embed=rules_embed(rules))
+        else:
+            await send_private(
+                interaction, texts.NOT_AGREED_YET, embed=rules_embed(rules), view=agree_view(rules.version)
+            )
+
+    @app_commands.command(name="edit", description="Write or change the group's agreements (admins)")
+    async def edit(self, interaction: discord.Interaction) -> None:
+        await require(self.bot, interaction, Standing.ADMIN)
+        assert interaction.guild_id is not None
+        rules = await self.bot.db.guidelines.rules(interaction.guild_id)
+        if rules is None:
+            await send_private(
+                interaction,
+                texts.OFFER_DEFAULTS,
+                embed=default_rules_embed(DEFAULT_RULES),
+                view=AdoptView(self.service),
+            )
+            return
+        await interaction.response.send_modal(
+            RulesModal(self.service, interaction.user.id, numbered(rules.rules), rules.version)
+        )

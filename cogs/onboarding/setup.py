@@ -1,0 +1,403 @@
+"""Onboarding: one welcome when the bot joins a server, and `/setup`, a private step-by-step set-up for admins.
+
+Each step of `/setup` shows the current value and saves only what the admin picks; a skipped step saves nothing.
+It ends with a summary and a readiness check: per circle channel, which permissions the bot lacks there (in words,
+with what each is for), and the invite link with the right permissions when some are missing server-wide.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.access import Standing, require
+from bot.errors import UserFacingError
+from bot.permissions import REQUIRED_PERMISSIONS, Need, describe, invite_url, missing_in
+from bot.replies import QUIET, GuardedView, report_error, send_private
+
+if TYPE_CHECKING:
+    from bot.app import CircleBot
+
+log = logging.getLogger(__name__)
+
+WELCOME = (
+    "🌿 Hello, I'm here to help this server hold **empathy circles**: small groups that meet to share, listen and "
+    "be heard. I keep the talking stick so one person speaks at a time, offer a gentle prompt for each round, and "
+    "quietly point anyone who seems to be struggling to real help.\n"
+    "An admin can get everything ready in a few clicks with `/setup`. Anyone can see what they can do with `/help`."
+)
+
+COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Africa/Johannesburg",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Manila",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "America/Sao_Paulo",
+    "America/Mexico_City",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+)
+TURN_CHOICES = (1, 2, 3, 4, 5, 7, 10)
+
+TEXT_NEEDS = ("view_channel", "send_messages", "embed_links", "manage_roles")
+VOICE_NEEDS = ("view_channel", "send_messages", "embed_links", "mute_members")
+NEEDS = {need.flag: need for need in REQUIRED_PERMISSIONS}
+
+
+def channel_needs(channel: Any) -> tuple[Need, ...]:
+    flags = VOICE_NEEDS if isinstance(channel, discord.VoiceChannel | discord.StageChannel) else TEXT_NEEDS
+    return tuple(NEEDS[flag] for flag in flags)
+
+
+def readiness(guild: discord.Guild, application_id: int | None) -> str:
+    """What the bot lacks, per circle channel and server-wide, in words; or that all is ready."""
+    lines: list[str] = []
+    channels = [c for c in guild.channels if isinstance(c, discord.TextChannel | discord.VoiceChannel)]
+    for channel in sorted(channels, key=lambda c: (c.position, c.id)):
+        missing = missing_in(channel.permissions_for(guild.me), channel_needs(channel))
+        if missing:
+            lines.append(f"{channel.mention} is missing:\n{describe(missing)}")
+    server_missing = missing_in(guild.me.guild_permissions, REQUIRED_PERMISSIONS)
+    if server_missing:
+        lines.append(
+            f"Server-wide I'm missing:\n{describe(server_missing)}\n"
+            f"Re-invite me with everything I need: <{invite_url(application_id)}>"
+        )
+    if not lines:
+        return "✅ **Ready.** I have everything I need in every circle channel."
+    return "**Readiness check**\n" + "\n".join(lines)
+
+
+class TimezoneModal(discord.ui.Modal, title="Another timezone"):
+    zone: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Timezone (IANA name)", placeholder="America/Toronto", max_length=64, custom_id="setup:zone"
+    )
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(timeout=900, custom_id="setup:timezone")
+        self.wizard = wizard
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.wizard.save_timezone(interaction, str(self.zone.value).strip())
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
+class RulesModal(discord.ui.Modal, title="The group's agreements"):
+    text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="One agreement per line",
+        style=discord.TextStyle.paragraph,
+        max_length=4000,
+        placeholder="What is shared here stays here.\nSpeak from your own experience.",
+        custom_id="setup:rules-text",
+    )
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(timeout=900, custom_id="setup:rules")
+        self.wizard = wizard
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.wizard.save_rules(interaction, str(self.text.value))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
+STEPS = ("role", "timezone", "region", "rules", "crisis", "modlog", "turn", "done")
+
+
+class SetupWizard(GuardedView):
+    """The `/setup` steps, one at a time, in one private message that is edited as the admin goes."""
+
+    def __init__(self, bot: CircleBot, guild: discord.Guild) -> None:
+        super().__init__(timeout=900)
+        self.bot = bot
+        self.guild = guild
+        self.step = 0
+
+    @property
+    def now(self) -> Any:
+        return self.bot.clock.now()
+
+    # Rendering ------------------------------------------------------------------------------------------------
+
+    async def render(self) -> str:
+        self.clear_items()
+        name = STEPS[self.step]
+        gid = self.guild.id
+        config = await self.bot.db.guilds.get(gid)
+        number = f"Step {self.step + 1} of {len(STEPS) - 1}"
+        if name == "role":
+            current = f"<@&{config.facilitator_role_id}>" if config.facilitator_role_id else "not set"
+            select: discord.ui.RoleSelect[Any] = discord.ui.RoleSelect(placeholder="Choose the facilitator role")
+            select.callback = self._picked_role  # type: ignore[method-assign]
+            self.add_item(select)
+            text = f"**{number}: facilitator role**\nFacilitators open, start, pause and end circles. Now: {current}"
+        elif name == "timezone":
+            options = [discord.SelectOption(label=z, value=z, default=z == config.timezone) for z in COMMON_ZONES]
+            zones: discord.ui.Select[Any] = discord.ui.Select(placeholder="Choose a timezone", options=options)
+            zones.callback = self._picked_zone  # type: ignore[method-assign]
+            self.add_item(zones)
+            self._button("Another timezone…", self._other_zone)
+            text = f"**{number}: timezone**\nSchedules and streaks follow it. Now: {config.timezone}"
+        elif name == "region":
+            crisis = await self.bot.db.crisis.settings(gid)
+            countries = self.bot.resources.countries()[:25]
+            options = [discord.SelectOption(label=n, value=c, default=c == crisis.region) for c, n in countries]
+            region: discord.ui.Select[Any] = discord.ui.Select(placeholder="Choose a country", options=options)
+            region.callback = self._picked_region  # type: ignore[method-assign]
+            self.add_item(region)
+            now = self.bot.resources.for_country(crisis.region) if crisis.region else None
+            text = (
+                f"**{number}: help lines**\nThe country whose crisis lines members see unless they choose their "
+                f"own (more countries: `/config region`). Now: {now.name if now else 'not set'}"
+            )
+        elif name == "rules":
+            rules = await self.bot.db.guidelines.rules(gid)
+            self._button("Adopt the defaults", self._adopt_rules, discord.ButtonStyle.success)
+            self._button("Write my own…", self._write_rules)
+            current = f"version {rules.version}, {len(rules.rules)} agreements" if rules else "none yet"
+            text = (
+                f"**{number}: the group's agreements**\nOnce there are rules, members accept them before their "
+                f"first circle. Now: {current}"
+            )
+        elif name == "crisis":
+            crisis = await self.bot.db.crisis.settings(gid)
+            scopes = [
+                discord.SelectOption(label="Circle channels only", value="circles", default=crisis.scope == "circles"),
+                discord.SelectOption(label="The whole server", value="server", default=crisis.scope == "server"),
+                discord.SelectOption(label="Off", value="off", default=crisis.scope == "off"),
+            ]
+            scope: discord.ui.Select[Any] = discord.ui.Select(placeholder="Where the screen reads", options=scopes)
+            scope.callback = self._picked_scope  # type: ignore[method-assign]
+            self.add_item(scope)
+            alerts: discord.ui.ChannelSelect[Any] = discord.ui.ChannelSelect(
+                placeholder="Private channel for facilitator alerts", channel_types=[discord.ChannelType.text]
+            )
+            alerts.callback = self._picked_alerts  # type: ignore[method-assign]
+            self.add_item(alerts)
+            where = f"<#{crisis.alert_channel_id}>" if crisis.alert_channel_id else "off"
+            text = (
+                f"**{number}: crisis care**\nThe screen reads messages only to point someone to help, privately; "
+                f"it keeps no text. Now: reads {crisis.scope}; alerts {where}"
+            )
+        elif name == "modlog":
+            moderation = await self.bot.db.guidelines.settings(gid)
+            log_channel: discord.ui.ChannelSelect[Any] = discord.ui.ChannelSelect(
+                placeholder="Channel for moderation cases", channel_types=[discord.ChannelType.text]
+            )
+            log_channel.callback = self._picked_modlog  # type: ignore[method-assign]
+            self.add_item(log_channel)
+            where = f"<#{moderation.mod_log_channel_id}>" if moderation.mod_log_channel_id else "not set"
+            text = f"**{number}: mod log**\nFilter hits, warnings and rules edits are recorded there. Now: {where}"
+        elif name == "turn":
+            seconds = config.default_turn_seconds
+            options = [
+                discord.SelectOption(label=f"{m} minute{'s' if m > 1 else ''}", value=str(m), default=m * 60 == seconds)
+                for m in TURN_CHOICES
+            ]
+            turn: discord.ui.Select[Any] = discord.ui.Select(placeholder="Default turn length", options=options)
+            turn.callback = self._picked_turn  # type: ignore[method-assign]
+            self.add_item(turn)
+            text = (
+                f"**{number}: turn length**\nHow long each turn lasts unless a circle says otherwise. "
+                f"Now: {seconds / 60:g} minutes"
+            )
+        else:
+            return await self.summary()
+        self._button("Skip", self._skip, discord.ButtonStyle.secondary)
+        return text + "\n-# Pick a value to save it, or Skip to leave it as it is."
+
+    async def summary(self) -> str:
+        gid = self.guild.id
+        config = await self.bot.db.guilds.get(gid)
+        crisis = await self.bot.db.crisis.settings(gid)
+        moderation = await self.bot.db.guidelines.settings(gid)
+        rules = await self.bot.db.guidelines.rules(gid)
+        country = self.bot.resources.for_country(crisis.region) if crisis.region else None
+        lines = [
+            "**All set.** Here is how this server stands:",
+            f"Facilitator role: {f'<@&{config.facilitator_role_id}>' if config.facilitator_role_id else 'not set'}",
+            f"Timezone: {config.timezone}",
+            f"Help lines: {country.name if country else 'not set'}",
+            f"Agreements: {f'version {rules.version}' if rules else 'none yet'}",
+            f"Crisis screen: reads {crisis.scope}; alerts "
+            f"{f'<#{crisis.alert_channel_id}>' if crisis.alert_channel_id else 'off'}",
+            f"Mod log: {f'<#{moderation.mod_log_channel_id}>' if moderation.mod_log_channel_id else 'not set'}",
+            f"Turn length: {config.default_turn_seconds / 60:g} minutes",
+            "",
+            readiness(self.guild, self.bot.application_id),
+            "\nRun `/setup` again any time to change these.",
+        ]
+        return "\n".join(lines)[:2000]
+
+    def _button(
+        self,
+        label: str,
+        callback: Callable[[discord.Interaction], Awaitable[None]],
+        style: discord.ButtonStyle = discord.ButtonStyle.primary,
+    ) -> None:
+        button: discord.ui.Button[Any] = discord.ui.Button(label=label, style=style)
+        button.callback = callback  # type: ignore[method-assign,assignment]
+        self.add_item(button)
+
+    async def advance(self, interaction: discord.Interaction, saved: str | None = None) -> None:
+        self.step += 1
+        text = await self.render()
+        if saved:
+            text = f"✅ {saved}\n\n{text}"
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=text[:2000], view=self, allowed_mentions=QUIET)
+        else:
+            await interaction.response.edit_message(content=text[:2000], view=self, allowed_mentions=QUIET)
+
+    # Steps ------------------------------------------------------------------------------------------------------
+
+    def _values(self, interaction: discord.Interaction) -> list[str]:
+        data: dict[str, Any] = dict(interaction.data or {})
+        return [str(v) for v in data.get("values") or []]
+
+    async def _skip(self, interaction: discord.Interaction) -> None:
+        await self.advance(interaction)
+
+    async def _picked_role(self, interaction: discord.Interaction) -> None:
+        role_id = int(self._values(interaction)[0])
+        if role_id == self.guild.id:
+            raise UserFacingError("@everyone can't be the facilitator role. Pick a role that only facilitators have.")
+        await self.bot.db.guilds.set_facilitator_role(self.guild.id, role_id, self.now)
+        await self.advance(interaction, f"Facilitator role: <@&{role_id}>")
+
+    async def _picked_zone(self, interaction: discord.Interaction) -> None:
+        await self.save_timezone(interaction, self._values(interaction)[0])
+
+    async def _other_zone(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(TimezoneModal(self))
+
+    async def save_timezone(self, interaction: discord.Interaction, zone: str) -> None:
+        from cogs.admin.config import all_timezones
+
+        if zone not in all_timezones():
+            raise UserFacingError(
+                f"I don't know the timezone “{zone[:60]}”. Try a name like `Europe/Berlin` or `America/New_York`."
+            )
+        await self.bot.db.guilds.set_timezone(self.guild.id, zone, self.now)
+        await self.advance(interaction, f"Timezone: {zone}")
+
+    async def _picked_region(self, interaction: discord.Interaction) -> None:
+        code = self._values(interaction)[0]
+        country = self.bot.resources.for_country(code)
+        if country is None:
+            raise UserFacingError("I don't have help lines for that country yet.")
+        await self.bot.db.crisis.set_region(self.guild.id, country.code, self.now)
+        await self.advance(interaction, f"Help lines: {country.name}")
+
+    async def _adopt_rules(self, interaction: discord.Interaction) -> None:
+        from bot.domain.guidelines import DEFAULT_RULES
+
+        await self.save_rule_list(interaction, DEFAULT_RULES)
+
+    async def _write_rules(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(RulesModal(self))
+
+    async def save_rules(self, interaction: discord.Interaction, text: str) -> None:
+        from bot.domain.guidelines import RulesError, parse_rules
+
+        try:
+            rules = parse_rules(text)
+        except RulesError as exc:
+            raise UserFacingError(str(exc)) from None
+        await self.save_rule_list(interaction, rules)
+
+    async def save_rule_list(self, interaction: discord.Interaction, rules: tuple[str, ...]) -> None:
+        guidelines = getattr(self.bot.get_cog("Guidelines"), "service", None)
+        saver = getattr(guidelines, "save_rules_from_setup", None)
+        if saver is not None:
+            version = await saver(interaction, rules)
+        else:
+            current = await self.bot.db.guidelines.rules(self.guild.id)
+            version = await self.bot.db.guidelines.save_rules(
+                self.guild.id, rules, expected_version=current.version if current else 0, now=self.now
+            )
+        await self.advance(interaction, f"Agreements saved (version {version}, {len(rules)} agreements).")
+
+    async def _picked_scope(self, interaction: discord.Interaction) -> None:
+        scope = self._values(interaction)[0]
+        await self.bot.db.crisis.set_scope(self.guild.id, scope, self.now)
+        await interaction.response.edit_message(
+            content=f"✅ The crisis screen reads: {scope}.\n\n{await self.render()}", view=self, allowed_mentions=QUIET
+        )
+
+    async def _picked_alerts(self, interaction: discord.Interaction) -> None:
+        channel_id = int(self._values(interaction)[0])
+        await self.bot.db.crisis.set_alert_channel(self.guild.id, channel_id, self.now)
+        await self.advance(interaction, f"Crisis alerts go to <#{channel_id}>.")
+
+    async def _picked_modlog(self, interaction: discord.Interaction) -> None:
+        channel_id = int(self._values(interaction)[0])
+        await self.bot.db.guidelines.set_mod_log(self.guild.id, channel_id, self.now)
+        await self.advance(interaction, f"Mod log: <#{channel_id}>")
+
+    async def _picked_turn(self, interaction: discord.Interaction) -> None:
+        minutes = int(self._values(interaction)[0])
+        await self.bot.db.guilds.set_default_turn_seconds(self.guild.id, minutes * 60, self.now)
+        await self.advance(interaction, f"Turns last {minutes} minute{'s' if minutes > 1 else ''}.")
+
+
+class SetupCog(commands.Cog, name="Setup"):
+    def __init__(self, bot: CircleBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="setup", description="Set up this server for circles, step by step (admins)")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def setup_(self, interaction: discord.Interaction) -> None:
+        await require(self.bot, interaction, Standing.ADMIN)
+        assert interaction.guild is not None
+        wizard = SetupWizard(self.bot, interaction.guild)
+        await send_private(interaction, await wizard.render(), view=wizard)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """One short welcome, once per server ever: in the system channel, or the first channel it can post in."""
+        if not await self.bot.db.onboarding.mark_welcomed(guild.id, self.bot.clock.now()):
+            return
+        channel = guild.system_channel
+        if channel is None or not channel.permissions_for(guild.me).send_messages:
+            channel = next(
+                (
+                    c
+                    for c in sorted(guild.text_channels, key=lambda c: (c.position, c.id))
+                    if c.permissions_for(guild.me).send_messages and c.permissions_for(guild.me).view_channel
+                ),
+                None,
+            )
+        if channel is None:
+            log.info("joined server %s: no channel to welcome it in", guild.id)
+            return
+        try:
+            await channel.send(WELCOME, allowed_mentions=QUIET)
+        except discord.HTTPException as exc:
+            log.info("joined server %s: the welcome was refused (%s)", guild.id, exc.status)

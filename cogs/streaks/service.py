@@ -1,0 +1,108 @@
+"""From the database to the streak rules and back: no Discord here, so the benchmark runs exactly this code.
+
+Who came to a circle is decided once, when it ends (`sum_up`): the attendance rule (`bot.domain.attendance`) runs
+over its events and the circles each member came to are stored (`attended_sessions`). A circle that ended while
+the bot was down is summed up at the next start, or at the next `/streak` in its server.
+
+A member's streaks then need two things: the circles they came to (one row each) and, for the weekly streak,
+which local weeks the server held any circle in. The second is asked only for the weeks the member did not come
+(one index probe per week), and each such week is handed to the rules as one stand-in session at the week's start:
+the weekly rule only asks whether a week held a circle, so the result is the same as handing it every circle of
+the server, at a cost that follows the member's history instead of the server's size.
+
+Circles have no series here yet, so every session has ``series_id=None`` and only the weekly streak exists. A
+circle belongs to the week it was opened in, in the server's timezone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.domain.attendance import Participation, participation, week_bounds, week_index
+from bot.domain.circle import CircleSettings
+from bot.domain.streaks import SessionRecord, StreakSummary, compute_streaks
+
+if TYPE_CHECKING:
+    from bot.db.database import Database
+    from bot.db.repos.circles import CircleRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReport:
+    circle: CircleRow
+    opened_at: datetime | None
+    rounds: int
+    reached: int
+    people: list[Participation]
+
+    @property
+    def came(self) -> list[Participation]:
+        return [p for p in self.people if p.attended]
+
+    @property
+    def cancelled(self) -> bool:
+        return self.reached == 0
+
+
+async def session_report(db: Database, circle: CircleRow) -> SessionReport:
+    """Who came to one circle and what they did, by the attendance rule."""
+    settings = CircleSettings.from_json(circle.state["settings"])
+    events = await db.attendance.for_circle(circle.id)
+    people = participation(((e.user_id, e.kind, e.round) for e in events), settings.rounds)
+    opened_at = await db.attendance.opened_at(circle.id)
+    return SessionReport(circle, opened_at, settings.rounds, int(circle.state.get("round") or 0), people)
+
+
+async def sum_up(db: Database, circle_id: int) -> list[int]:
+    """Decide and store who came to an ended circle (once); return their ids."""
+    circle = await db.circles.get(circle_id)
+    if circle is None or circle.status != "ended":
+        return []
+    report = await session_report(db, circle)
+    if report.opened_at is None:
+        return []  # deleted meanwhile
+    came = [] if report.cancelled else [p.user_id for p in report.came]
+    await db.attendance.save_attended(circle_id, circle.guild_id, report.opened_at, came)
+    return came
+
+
+async def sum_up_pending(db: Database, guild_id: int | None = None) -> int:
+    """Sum up every ended circle not summed up yet (one server's, or all); return how many."""
+    pending = await db.attendance.circles_to_sum(guild_id)
+    for circle_id in pending:
+        await sum_up(db, circle_id)
+    if pending:
+        log.info("summed up the attendance of %d circles", len(pending))
+    return len(pending)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStreaks:
+    summary: StreakSummary
+    attended: frozenset[int]
+    """The circles the member came to."""
+
+
+async def member_streaks(db: Database, guild_id: int, user_id: int, *, tz: str, now: datetime) -> MemberStreaks:
+    """The member's streaks in this server, by the rules in `bot.domain.streaks`."""
+    await sum_up_pending(db, guild_id)
+    went = await db.attendance.attended(guild_id, user_id)
+    ids = frozenset(circle_id for circle_id, _ in went)
+    if not went:
+        return MemberStreaks(compute_streaks([], ids, tz=tz, now=now), ids)
+    zone = ZoneInfo(tz)
+    came = {week_index(opened, zone) for _, opened in went}
+    missed = [w for w in range(min(came), week_index(now, zone) + 1) if w not in came]
+    bounds = [week_bounds(w, zone) for w in missed]
+    held = await db.attendance.weeks_held(guild_id, bounds)
+    records = [SessionRecord(circle_id, None, opened) for circle_id, opened in went]
+    # One stand-in session per week the server held a circle the member did not come to (ids below zero never
+    # clash with a circle's).
+    records += [SessionRecord(-1 - p, None, bounds[p][0]) for p in held]
+    return MemberStreaks(compute_streaks(records, ids, tz=tz, now=now), ids)
