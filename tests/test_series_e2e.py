@@ -115,10 +115,10 @@ async def test_a_series_lists_its_event_reminds_opens_and_starts_itself(tmp_path
         assert guild is not None and guild.get_scheduled_event(int(event["id"])) is not None
 
         # Ken asks for a reminder; Mia too, but her DMs are closed: she is skipped quietly.
-        await s.slash("Ken", "circle remind", series="1", state="on")
+        await s.slash("Ken", "circle remind", series="1", setting="on")
         assert "an hour before each **Grief circle** session" in s.last_reply("Ken")["content"]
         s.closed_dms.add(mia)
-        await s.slash("Mia", "circle remind", series="Grief circle", state="on")
+        await s.slash("Mia", "circle remind", series="Grief circle", setting="on")
         await until(s, SESSION - timedelta(hours=1, seconds=1))
         assert s.dms_to("Ken") == []
         await s.advance(1)
@@ -226,7 +226,7 @@ async def test_skip_session_autocompletes_the_coming_dates(tmp_path: Path) -> No
 async def test_unschedule_cancels_future_events_and_stops_opening(tmp_path: Path) -> None:
     async with standin_at(tmp_path) as s:
         await schedule(s, "weekly tue,thu 19:00")
-        await s.slash("Ken", "circle remind", series="1", state="on")
+        await s.slash("Ken", "circle remind", series="1", setting="on")
         await s.slash("Rosa", "circle unschedule", series="1")
         assert "is unscheduled" in s.last_reply("Rosa")["content"]
         assert {e["status"] for e in s.scheduled_events.values()} == {EVENT_CANCELLED}
@@ -243,7 +243,7 @@ async def test_schedules_lists_next_sessions_for_anyone(tmp_path: Path) -> None:
     async with standin_at(tmp_path) as s:
         await schedule(s, "weekly thu 18:30", name="Men's group")
         await schedule(s, "every 2 weeks mon 12:00", name="Lunch circle", auto_start=True)
-        await s.slash("Ken", "circle remind", series="2", state="on")
+        await s.slash("Ken", "circle remind", series="2", setting="on")
         await s.slash("Ken", "circle schedules")
         reply = s.last_reply("Ken")
         assert reply["flags"] & EPHEMERAL

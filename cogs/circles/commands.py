@@ -261,11 +261,11 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         await send_private(interaction, await self.series.unschedule(interaction.guild_id, series))
 
     @app_commands.command(name="remind", description="A DM an hour before each session of a recurring circle")
-    @app_commands.describe(series="The recurring circle", state="on: remind me; off: stop reminding me")
-    async def remind(self, interaction: discord.Interaction, series: str, state: Literal["on", "off"]) -> None:
+    @app_commands.describe(series="The recurring circle", setting="on: remind me; off: stop reminding me")
+    async def remind(self, interaction: discord.Interaction, series: str, setting: Literal["on", "off"]) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
         assert interaction.guild_id is not None
-        reply = await self.series.remind(interaction.guild_id, series, interaction.user.id, state == "on")
+        reply = await self.series.remind(interaction.guild_id, series, interaction.user.id, setting == "on")
         await send_private(interaction, reply)
 
     @skip_session.autocomplete("series")
