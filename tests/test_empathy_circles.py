@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot.domain.circle import Phase, Status
@@ -126,3 +127,22 @@ async def test_the_heard_buttons_work_after_a_restart(discord_standin: StandIn) 
     await s.restart()
     await s.click("Ken", ask, "I feel heard")
     assert (await circle_state(s)).holder == s.user_id("Mia")
+
+
+async def test_voice_empathy_restart_mid_reflection_keeps_phase_and_who_may_speak(discord_standin: StandIn) -> None:
+    s = discord_standin
+    for name in ("Ken", "Mia", "Lu"):
+        await s.voice(name, VOICE)
+    await s.slash("Rosa", "circle open", channel=VOICE, format="empathy", turn_minutes=2)
+    await s.slash("Rosa", "circle start", channel=VOICE)
+    announcement = latest_with(s, VOICE, "circle:listener:")
+    await s.choose(
+        "Ken", announcement, component(announcement, "circle:listener:")["custom_id"], [str(s.user_id("Lu"))]
+    )
+    await s.click("Ken", s.bot_messages(VOICE)[0], "I'm done")
+    await s.advance(30)
+    await s.restart()
+    state = await circle_state(s, VOICE)
+    assert state.phase == Phase.REFLECTING and state.holder == s.user_id("Ken") and state.listener == s.user_id("Lu")
+    assert state.deadline is not None and state.deadline - s.clock.now() == timedelta(seconds=60)
+    assert not muted(s, "Ken") and not muted(s, "Lu") and muted(s, "Mia")

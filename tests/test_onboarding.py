@@ -197,3 +197,20 @@ async def test_config_show_has_every_feature_and_what_is_missing(discord_standin
     assert "Help lines: New Zealand" in shown and "`/config region`" not in shown
     await s.slash("Ken", "config show")
     assert "Only server admins" in s.last_reply("Ken")["content"]
+
+
+async def test_a_country_beyond_the_menu_can_be_typed(discord_standin: StandIn) -> None:
+    s = discord_standin
+    await s.slash("Rosa", "setup")
+    wizard = s.last_reply("Rosa")
+    await s.click("Rosa", wizard, "Skip")
+    await s.click("Rosa", wizard, "Skip")
+    await s.click("Rosa", wizard, "Another country…")
+    await s.submit_modal("Rosa", "setup:region", {"setup:country": "Atlantis"}, message=wizard)
+    assert "don't have checked help lines" in s.last_reply("Rosa")["content"]
+    assert s.bot is not None
+    last = s.bot.resources.countries()[-1]  # the 26th country is not in the 25-option menu
+    await s.click("Rosa", wizard, "Another country…")
+    await s.submit_modal("Rosa", "setup:region", {"setup:country": last[1]}, message=wizard)
+    assert (await s.bot.db.crisis.settings(s.guild_id)).region == last[0]
+    assert "Step 4 of 7" in wizard["content"]

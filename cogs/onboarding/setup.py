@@ -106,6 +106,23 @@ class TimezoneModal(discord.ui.Modal, title="Another timezone"):
         await report_error(interaction, error)
 
 
+class CountryModal(discord.ui.Modal, title="Another country"):
+    country: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Country (name or two-letter code)", placeholder="Ireland", max_length=64, custom_id="setup:country"
+    )
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(timeout=900, custom_id="setup:region")
+        self.wizard = wizard
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        found = self.wizard.bot.resources.search_countries(str(self.country.value), limit=1)
+        await self.wizard.save_region(interaction, found[0][0] if found else "")
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await report_error(interaction, error)
+
+
 class RulesModal(discord.ui.Modal, title="The group's agreements"):
     text: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="One agreement per line",
@@ -166,6 +183,7 @@ class SetupWizard(GuardedView):
         elif name == "region":
             crisis = await self.bot.db.crisis.settings(gid)
             countries = self.bot.resources.countries()[:25]
+            self._button("Another country…", self._other_country)
             options = [discord.SelectOption(label=n, value=c, default=c == crisis.region) for c, n in countries]
             region: discord.ui.Select[Any] = discord.ui.Select(placeholder="Choose a country", options=options)
             region.callback = self._picked_region  # type: ignore[method-assign]
@@ -307,10 +325,18 @@ class SetupWizard(GuardedView):
         await self.advance(interaction, f"Timezone: {zone}")
 
     async def _picked_region(self, interaction: discord.Interaction) -> None:
-        code = self._values(interaction)[0]
-        country = self.bot.resources.for_country(code)
+        await self.save_region(interaction, self._values(interaction)[0])
+
+    async def _other_country(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(CountryModal(self))
+
+    async def save_region(self, interaction: discord.Interaction, code: str) -> None:
+        country = self.bot.resources.for_country(code) if code else None
         if country is None:
-            raise UserFacingError("I don't have help lines for that country yet.")
+            raise UserFacingError(
+                "I don't have checked help lines for that country yet. Members there still get the international "
+                "directories; pick another country or Skip."
+            )
         await self.bot.db.crisis.set_region(self.guild.id, country.code, self.now)
         await self.advance(interaction, f"Help lines: {country.name}")
 
