@@ -54,7 +54,9 @@ class Scheduler:
         self._aps = AsyncIOScheduler(
             timezone=UTC,
             jobstores={"default": self._store},
-            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+            # More than one instance: a job that re-arms itself for a moment that comes while it is still running
+            # (slow Discord) must run then, not be skipped and dropped. Jobs serialise on their own locks.
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 4},
         )
         self._running: set[asyncio.Task[Any]] = set()
 

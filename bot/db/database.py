@@ -130,8 +130,8 @@ class Database:
             yield
             return
         async with self._lock:
-            self._owner = asyncio.current_task()
             await self._conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
                 yield
             except BaseException:

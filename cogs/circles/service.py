@@ -259,7 +259,11 @@ class CircleService:
             if tr.state.status == Status.ENDED:
                 self.active_by_channel.pop(before.row.channel_id, None)
             if interaction is not None and reply is not None:
-                await send_private(interaction, reply)
+                try:
+                    await send_private(interaction, reply)
+                except discord.HTTPException as exc:
+                    # The change is saved: Discord must still be put in step even if the reply came too late.
+                    log.info("circle %s: could not answer an interaction (%s)", circle_id, exc.status)
             await self._apply(before, tr, now, interaction=interaction)
             self.bot.dispatch("circle_changed", before.row.id, tr)
             return tr
@@ -399,9 +403,12 @@ class CircleService:
                 return
             except discord.HTTPException:
                 pass
-        if row.facilitator_user_id is not None:
+        # Read afresh: the facilitator may have deleted their data since (the cached row would still name them).
+        fresh = await self.bot.db.circles.get(row.id)
+        facilitator = fresh.facilitator_user_id if fresh is not None else None
+        if facilitator is not None:
             try:
-                user = self.bot.get_user(row.facilitator_user_id) or await self.bot.fetch_user(row.facilitator_user_id)
+                user = self.bot.get_user(facilitator) or await self.bot.fetch_user(facilitator)
                 await user.send(f"About your circle in <#{row.channel_id}>: {text}", view=view, allowed_mentions=QUIET)
                 return
             except discord.HTTPException:
@@ -410,6 +417,13 @@ class CircleService:
 
     # Restarts -----------------------------------------------------------------------------------------------
 
+    def _restore_step(self, row: CircleRow) -> Step:
+        """A circle whose channel is gone from a server the bot can see ends; one in an unavailable server waits."""
+        guild = self.bot.get_guild(row.guild_id)
+        if guild is None or guild.unavailable:
+            return rules.advance
+        return rules.end if self._channel(row) is None else rules.advance
+
     async def restore_all(self) -> int:
         """At start-up: catch every active circle up with the time that passed, repair Discord, re-arm timers.
 
@@ -417,9 +431,7 @@ class CircleService:
         by circle, so a slow or failing Discord never holds up the timers.
         """
         now = self.now
-        caught_up = await self.keeper.restore(
-            lambda row: rules.end if self._channel(row) is None else rules.advance, now
-        )
+        caught_up = await self.keeper.restore(self._restore_step, now)
         restored = 0
         for before, tr in caught_up:
             if tr.state.status == Status.ENDED:
@@ -440,10 +452,18 @@ class CircleService:
     # People -------------------------------------------------------------------------------------------------
 
     async def press(self, interaction: discord.Interaction, action: str, circle_id: int) -> None:
+        user = interaction.user.id
+        if action == "retry":
+            # Also after the end: putting the channel back (or lifting a mute) may be what Discord refused.
+            row = await self.bot.db.circles.get(circle_id)
+            if row is None:
+                raise UserFacingError(texts.ALREADY_CLOSED)
+            await access.require_in_guild(self.bot, user, row.guild_id, Standing.FACILITATOR)
+            await self.retry(interaction, circle_id)
+            return
         loaded = await self.load(circle_id)
         if loaded is None or loaded.state.status == Status.ENDED:
             raise UserFacingError(texts.ALREADY_CLOSED)
-        user = interaction.user.id
         if action == "join":
             await self.join(interaction, loaded)
         elif action == "leave":
@@ -471,13 +491,10 @@ class CircleService:
                 interaction=interaction,
                 reply=texts.HEARD_REPLY if heard else texts.NOT_QUITE_REPLY,
             )
-        elif action in ("retry", "end"):
-            # These buttons may be pressed in a DM, where the interaction has no server: check in the circle's.
+        elif action == "end":
+            # This button may be pressed in a DM, where the interaction has no server: check in the circle's.
             await access.require_in_guild(self.bot, user, loaded.row.guild_id, Standing.FACILITATOR)
-            if action == "end":
-                await self.change(loaded.row.id, rules.end, interaction=interaction, reply=texts.ENDED_REPLY)
-            else:
-                await self.retry(interaction, loaded)
+            await self.change(loaded.row.id, rules.end, interaction=interaction, reply=texts.ENDED_REPLY)
 
     async def choose_listener(self, interaction: discord.Interaction, circle_id: int, listener: int) -> None:
         user = interaction.user.id
@@ -509,10 +526,14 @@ class CircleService:
             reply = texts.DONE_THANKS
         await self.change(loaded.row.id, lambda s, t: rules.pass_turn(s, user, t), interaction=interaction, reply=reply)
 
-    async def retry(self, interaction: discord.Interaction, loaded: Loaded) -> None:
-        async with self._lock(loaded.row.id):
+    async def retry(self, interaction: discord.Interaction, circle_id: int) -> None:
+        async with self._lock(circle_id):
+            # Read inside the lock: a turn may have changed since the button was pressed.
+            row = await self.bot.db.circles.get(circle_id)
+            if row is None:
+                raise UserFacingError(texts.ALREADY_CLOSED)
             try:
-                await self.sync_floor(loaded.row, loaded.state)
+                await self.sync_floor(row, CircleState.from_json(row.state))
             except FloorError as exc:
                 raise UserFacingError(
                     texts.permission_problem("hand the stick on", exc.permission)
@@ -540,6 +561,8 @@ class CircleService:
         def join_then_start(state: CircleState, now: datetime) -> Transition:
             effects: list[Any] = []
             for user_id in newcomers:
+                if user_id in state.participants:
+                    continue  # they pressed Join while the start was on its way
                 joined = rules.join(state, user_id, now)
                 state, effects = joined.state, [*effects, *joined.effects]
             started = rules.start(state, now)

@@ -120,10 +120,9 @@ class VoiceFloor:
             await self.bot.db.voice.undone(guild_id, user_id, "mute")
 
     async def _undo(self, user_id: int, *, muted: bool) -> int:
+        # `muted` comes from discord.py's cache, which lags behind the bot's own last call: with a record of a
+        # mute, the unmute is always sent (harmless if they already are), and the record goes only once it is made.
         guild_id = self.channel.guild.id
-        if not muted:
-            await self.bot.db.voice.undone(guild_id, user_id, "mute")
-            return 0
         if await set_mute(self.bot, guild_id, user_id, False):
             await self.bot.db.voice.undone(guild_id, user_id, "mute")
         else:
@@ -209,10 +208,12 @@ class StageFloor:
 
 
 async def undo_pending(bot: CircleBot, member: discord.Member) -> None:
-    """Someone is seen in voice: make any unmute the bot owes them (not if a circle here wants them quiet)."""
-    for change in await bot.db.voice.for_member(member.guild.id, member.id):
-        if change.kind != "mute" or not change.pending:
-            continue
+    """Someone is seen in voice: make any unmute the bot owes them (not if a circle here wants them quiet).
+
+    Owed: a pending unmute, or a mute made for a circle that has ended (say an unmute Discord refused at the end).
+    """
+    change = await bot.db.voice.owed_unmute(member.guild.id, member.id)
+    if change is not None:
         if member.voice is None or member.voice.channel is None:
             return
         try:
@@ -232,7 +233,9 @@ async def undo_left_behind(bot: CircleBot) -> None:
         channel = member.voice.channel if member is not None and member.voice is not None else None
         try:
             if change.kind == "speaker":
-                if member is not None and isinstance(channel, discord.StageChannel):
+                circle = await bot.db.circles.get(change.circle_id)
+                same_stage = circle is not None and channel is not None and channel.id == circle.channel_id
+                if member is not None and isinstance(channel, discord.StageChannel) and same_stage:
                     await bot.http.edit_voice_state(
                         change.guild_id, change.user_id, {"channel_id": channel.id, "suppress": True}
                     )

@@ -68,6 +68,15 @@ class VoiceRepo:
         )
         return [_change(r) for r in rows]
 
+    async def owed_unmute(self, guild_id: int, user_id: int) -> VoiceChange | None:
+        """A mute the bot made for a circle that is no longer running, or one already waiting to be lifted."""
+        row = await self._db.fetchone(
+            f"SELECT {_COLUMNS} FROM voice_changes WHERE guild_id = ? AND user_id = ? AND kind = 'mute' AND "
+            "(pending = 1 OR circle_id NOT IN (SELECT id FROM circles WHERE status != 'ended'))",
+            (guild_id, user_id),
+        )
+        return _change(row) if row else None
+
     async def left_behind(self) -> list[VoiceChange]:
         """Changes still in place for circles that are no longer active (ended, perhaps while the bot was down)."""
         rows = await self._db.fetchall(
@@ -85,9 +94,13 @@ class VoiceRepo:
         return {"voice_changes": [dict(r) for r in rows]}
 
     async def delete_user(self, guild_id: int, user_id: int) -> int:
-        """Forget this member's rows. The bot then no longer knows it muted them, so undo first where you can."""
+        """Forget this member's rows, except a server mute the bot made and has not lifted yet.
+
+        That row is the bot's promise to unmute them (a server mute holds in every voice channel); it goes as soon
+        as the unmute is made. Deleting it would leave them muted for good.
+        """
         return await self._db.execute_rowcount(
-            "DELETE FROM voice_changes WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            "DELETE FROM voice_changes WHERE guild_id = ? AND user_id = ? AND kind != 'mute'", (guild_id, user_id)
         )
 
 
