@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +20,7 @@ from bot.domain.streaks import (
     compute_streaks,
     milestone_crossed,
     next_milestone,
+    tally_streaks,
 )
 
 BERLIN = "Europe/Berlin"
@@ -150,7 +150,7 @@ def test_in_a_row_starts_again_after_a_covered_miss() -> None:
 def test_order_is_by_start_time_not_by_id() -> None:
     # A rescheduled session can have a later id but an earlier start.
     sessions, attended_ids = weekly_series("AAAAM")
-    reversed_ids = [replace(s, session_id=100 - s.session_id) for s in sessions]
+    reversed_ids = [s._replace(session_id=100 - s.session_id) for s in sessions]
     summary = compute_streaks(reversed_ids, {100 - i for i in attended_ids}, tz=BERLIN, now=LATER)
     assert summary.series[SERIES] == StreakInfo(current=4, longest=4, freezes=0)
 
@@ -180,6 +180,24 @@ def test_each_series_has_its_own_streak_and_bank() -> None:
     summary = compute_streaks(sessions, attended_ids, tz=BERLIN, now=LATER)
     assert summary.series == {1: StreakInfo(5, 5, 1), 2: StreakInfo(2, 2, 0)}
     assert summary.sessions_attended == 7
+
+
+def test_a_skipped_session_between_attended_ones_keeps_the_series_streak_whole() -> None:
+    # Week 3's session was skipped by a facilitator and week 5's fell into the bot's downtime: 4 sessions in a row.
+    summary = streaks_of("AACABA")
+    assert summary.series[SERIES] == StreakInfo(current=4, longest=4, freezes=1)
+    # The weekly streak skips those weeks too: no circle was held in them.
+    assert summary.weekly == StreakInfo(current=4, longest=4, freezes=1)
+
+
+def test_best_series_is_the_longest_current_then_longest_ever_then_lowest_id() -> None:
+    def summary(series: dict[int, StreakInfo]) -> StreakSummary:
+        return StreakSummary(0, StreakInfo(), series, StreakInfo(), 1)
+
+    assert summary({}).best_series() is None
+    assert summary({1: StreakInfo(2, 9), 2: StreakInfo(3, 3)}).best_series() == (2, StreakInfo(3, 3))
+    assert summary({1: StreakInfo(0, 2), 2: StreakInfo(0, 5)}).best_series() == (2, StreakInfo(0, 5))
+    assert summary({4: StreakInfo(3, 3), 2: StreakInfo(3, 3)}).best_series() == (2, StreakInfo(3, 3))
 
 
 def test_series_never_attended_is_not_listed() -> None:
@@ -340,14 +358,14 @@ def test_unknown_attended_ids_and_identical_duplicates_are_harmless() -> None:
 
 def test_conflicting_duplicates_are_refused() -> None:
     sessions, attended_ids = weekly_series("AA")
-    sessions.append(replace(sessions[0], cancelled=True))
+    sessions.append(sessions[0]._replace(cancelled=True))
     with pytest.raises(ValueError, match="session 1"):
         compute_streaks(sessions, attended_ids, tz=BERLIN, now=LATER)
 
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        SessionRecord(1, None, datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
+        compute_streaks([SessionRecord(1, None, datetime(2026, 1, 1))], {1}, tz=BERLIN, now=LATER)  # noqa: DTZ001
     with pytest.raises(ValueError, match="timezone-aware"):
         compute_streaks([], set(), tz=BERLIN, now=datetime(2026, 1, 1))  # noqa: DTZ001
 
@@ -565,3 +583,28 @@ def test_freezes_are_earned_every_four_and_spent_on_a_miss(attended_first: int, 
             assert info.current == 1
             assert info.freezes == 0
         assert info.longest == max(attended_first, info.current)
+
+
+# --- the fast paths give exactly the rules' answers ------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(history=histories())
+def test_asking_about_weeks_gives_the_same_as_passing_every_circle(
+    history: tuple[list[SessionRecord], set[int], str, datetime],
+) -> None:
+    """What `/streak` does: pass the member's sessions and their series', then answer for the weeks asked."""
+    sessions, attended_ids, tz, now = history
+    went = [s for s in sessions if s.session_id in attended_ids]
+    firsts: dict[int, datetime] = {}
+    for s in went:
+        if s.series_id is not None and (s.series_id not in firsts or s.started_at < firsts[s.series_id]):
+            firsts[s.series_id] = s.started_at
+    own = [s for s in sessions if s in went or (s.series_id in firsts and s.started_at >= firsts[s.series_id])]
+    tally = tally_streaks(own, attended_ids, tz=tz, now=now)
+    zone = ZoneInfo(tz)
+    held_anywhere = {
+        (s.started_at.astimezone(zone).toordinal() - 1) // 7 for s in sessions if not s.void and s.started_at <= now
+    }
+    answer = [week for week in tally.weeks_to_ask() if week in held_anywhere]
+    assert tally.summary(answer) == compute_streaks(sessions, attended_ids, tz=tz, now=now)

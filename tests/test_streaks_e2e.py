@@ -12,9 +12,11 @@ import pytest
 
 from bot.db.database import Database
 from bot.db.repos.attendance import AttendanceEvent
+from bot.domain.circle import Status
 from bot.testing import EPHEMERAL, StandIn, user_option
 from tests.circle_helpers import circle_state, open_and_start
 from tests.streak_helpers import FileKeepingStandIn, autocomplete, file_keeping_standin
+from tests.test_series_e2e import london, restart_after, schedule, standin_at, until
 
 
 @pytest.fixture
@@ -322,3 +324,66 @@ async def test_an_untracked_member_who_leaves_is_still_known_to_have_left(tmp_pa
         assert await db.attendance.left_circle(circle) == set()
     finally:
         await db.close()
+
+
+# --- series streaks ------------------------------------------------------------------------------------------
+
+
+async def series_session(s: StandIn, start: datetime, *names: str) -> None:
+    """A session of a recurring circle that starts by itself: `names` join before it, then pass every turn."""
+    await until(s, start - timedelta(minutes=5))
+    for name in names:
+        await s.slash(name, "circle join")
+    await until(s, start)
+    by_id = {s.user_id(name): name for name in names}
+    for _ in range(20):
+        state = await circle_state(s)
+        if state.status == Status.ENDED:
+            return
+        assert state.holder in by_id, "the series circle should have started by itself"
+        await s.slash(by_id[state.holder], "circle pass")
+    raise AssertionError("the circle did not end")
+
+
+async def test_a_skipped_session_never_breaks_a_series_streak(tmp_path: Path) -> None:
+    async with standin_at(tmp_path) as s:
+        await schedule(s, "weekly tue,thu 19:00", auto_start=True)
+        await series_session(s, london(2026, 3, 10, 19, 0), "Ken", "Mia")
+        await series_session(s, london(2026, 3, 12, 19, 0), "Ken")  # Mia stays away
+        await series_session(s, london(2026, 3, 17, 19, 0), "Ken", "Mia")
+        # A facilitator calls off Thursday's session: nobody comes, and nobody's streak breaks.
+        await s.slash("Rosa", "circle skip-session", series="1", date="2026-03-19")
+        assert "is skipped" in s.last_reply("Rosa")["content"]
+        await series_session(s, london(2026, 3, 24, 19, 0), "Ken", "Mia")
+        await s.advance(30)
+
+        # Ken came to all four sessions held: four in a row (a freeze earned), longer than his three weeks.
+        await s.slash("Ken", "streak")
+        text = reply_of(s, "Ken")
+        assert "Your streak: **4 Grief circle sessions in a row**" in text
+        assert "Circles you've come to: **4**" in text
+        assert "Weeks in a row with a circle: **3** (your longest: 3)" in text
+        assert "Grief circle sessions in a row: **4** (your longest: 4)" in text
+        assert "**0** of 2 for your weeks, **1** of 2 for Grief circle" in text
+
+        # Mia missed a session that was held: that one broke her series streak, with no freeze saved yet. Her
+        # three weeks in a row are the headline.
+        await s.slash("Mia", "streak")
+        text = reply_of(s, "Mia")
+        assert "Your streak: **3 weeks in a row**" in text
+        assert "Grief circle sessions in a row: **2** (your longest: 2)" in text
+
+
+async def test_sessions_the_bot_missed_never_break_a_series_streak(tmp_path: Path) -> None:
+    async with standin_at(tmp_path) as s:
+        await schedule(s, "weekly tue 19:00", auto_start=True)
+        await series_session(s, london(2026, 3, 10, 19, 0), "Ken")
+        # Down over the next Tuesday's opening: that session is missed by the bot, not by Ken.
+        await until(s, london(2026, 3, 17, 18, 0))
+        await restart_after(s, 3 * 3600)
+        await series_session(s, london(2026, 3, 24, 19, 0), "Ken")
+        await s.slash("Ken", "streak")
+        text = reply_of(s, "Ken")
+        assert "Grief circle sessions in a row: **2** (your longest: 2)" in text
+        # The week the bot missed held no circle, so it breaks no weekly streak either.
+        assert "Weeks in a row with a circle: **2** (your longest: 2)" in text

@@ -27,6 +27,11 @@ The rules, in the words the README uses:
 For :func:`compute_streaks` the caller passes sessions that have ended (or were cancelled or missed): a
 session still running would count as missed until the member's turn is recorded. Sessions that start after
 ``now`` are ignored, as are attended ids that match no session passed in.
+
+A caller that keeps the server's circles elsewhere need not pass every one of them: :func:`tally_streaks` takes
+the member's own sessions (and their series' sessions), says which local weeks it still needs to know about
+(:meth:`StreakTally.weeks_to_ask`: was any circle held in them?), and finishes with the answer. The result is the
+same as passing every circle of the server to :func:`compute_streaks`.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 log = logging.getLogger(__name__)
@@ -69,19 +74,18 @@ def next_milestone(count: int) -> int | None:
     return next((m for m in MILESTONES if m > count), None)
 
 
-@dataclass(frozen=True)
-class SessionRecord:
-    """One circle of the server, as far as streaks care."""
+class SessionRecord(NamedTuple):
+    """One circle of the server, as far as streaks care.
+
+    A named tuple, not a validated dataclass: a long-time member has a thousand of these on every `/streak`.
+    :func:`compute_streaks` refuses a naive ``started_at``.
+    """
 
     session_id: int
     series_id: int | None
     started_at: datetime
     cancelled: bool = False
     bot_missed: bool = False
-
-    def __post_init__(self) -> None:
-        if self.started_at.tzinfo is None:
-            raise ValueError("started_at must be timezone-aware")
 
     @property
     def void(self) -> bool:
@@ -105,6 +109,12 @@ class StreakSummary:
     next_milestone: int | None
     headline_series_id: int | None = None
     """The series whose streak is the headline; None when the headline is the weekly streak."""
+
+    def best_series(self) -> tuple[int, StreakInfo] | None:
+        """The member's best series streak: the longest current one (then the longest ever, then the lowest id)."""
+        if not self.series:
+            return None
+        return max(sorted(self.series.items()), key=lambda item: (item[1].current, item[1].longest))
 
 
 def _walk(marks: Iterable[bool]) -> StreakInfo:
@@ -134,6 +144,116 @@ def _local_week(moment: datetime, zone: ZoneInfo) -> int:
     return (moment.astimezone(zone).toordinal() - 1) // 7
 
 
+@dataclass(frozen=True, slots=True)
+class StreakTally:
+    """A member's history, walked once: everything but the weeks the caller has still to be asked about."""
+
+    sessions_attended: int
+    attended_weeks: frozenset[int]
+    held_weeks: frozenset[int]
+    """Local weeks, from the member's first attended session on, in which a session passed in was held."""
+    this_week: int
+    series: Mapping[int, StreakInfo]
+
+    def weeks_to_ask(self) -> list[int]:
+        """Past weeks since the member's first circle in which no session passed in was held, oldest first.
+
+        Only these can still change the weekly streak: the caller answers with the ones the server held a circle
+        in (:meth:`summary`). The current week is never asked: it breaks nothing until it is over.
+        """
+        if not self.attended_weeks:
+            return []
+        held = self.held_weeks
+        return [week for week in range(min(self.attended_weeks), self.this_week) if week not in held]
+
+    def summary(self, held_weeks: Iterable[int] = ()) -> StreakSummary:
+        """Finish: ``held_weeks`` are weeks (any of :meth:`weeks_to_ask`) in which the server held a circle."""
+        weekly = StreakInfo()
+        attended_weeks = self.attended_weeks
+        if attended_weeks:
+            first, this_week = min(attended_weeks), self.this_week
+            held = set(self.held_weeks)
+            held.update(week for week in held_weeks if first <= week < this_week)
+            # Weekly: only weeks in which the server held a circle can be missed, and the current week only counts
+            # once attended.
+            weekly = _walk(
+                week in attended_weeks for week in sorted(held) if week != this_week or week in attended_weeks
+            )
+        # max() keeps the first of equals: the weekly streak wins a tie, then the lowest series id.
+        candidates: list[tuple[int | None, StreakInfo]] = [(None, weekly), *sorted(self.series.items())]
+        headline_series_id, headline = max(candidates, key=lambda item: (item[1].current, item[1].longest))
+        count = self.sessions_attended
+        return StreakSummary(
+            sessions_attended=count,
+            weekly=weekly,
+            series=self.series,
+            headline=headline,
+            next_milestone=next_milestone(count),
+            headline_series_id=headline_series_id,
+        )
+
+
+def tally_streaks(
+    sessions: Iterable[SessionRecord], attended_ids: Collection[int], *, tz: str, now: datetime
+) -> StreakTally:
+    """Walk a member's sessions once; finish with :meth:`StreakTally.summary` (see :func:`compute_streaks`)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    zone = ZoneInfo(tz)
+    attended_set = attended_ids if isinstance(attended_ids, set | frozenset) else set(attended_ids)
+
+    # The hot path for long-time members: plain tuples and locals, no object per record.
+    by_id: dict[int, SessionRecord] = {}
+    held: list[tuple[datetime, int, int | None]] = []
+    for record in sessions:
+        session_id, series_id, started_at, cancelled, bot_missed = record
+        known = by_id.get(session_id)
+        if known is not None:
+            if known != record:
+                raise ValueError(f"two different records for session {session_id}")
+            continue
+        by_id[session_id] = record
+        if started_at.tzinfo is None:
+            raise ValueError("started_at must be timezone-aware")
+        if not (cancelled or bot_missed) and started_at <= now:
+            held.append((started_at, session_id, series_id))
+    # By start, then id (ids are unique by now, so the tuples never compare further).
+    held.sort()
+
+    # Nothing before the member's first attended session can count or break anything.
+    first = next((i for i, item in enumerate(held) if item[1] in attended_set), len(held))
+    held_weeks: set[int] = set()
+    attended_weeks: set[int] = set()
+    series_marks: dict[int, list[bool]] = {}
+    count = 0
+    for started_at, session_id, series_id in held[first:]:
+        # _local_week, inlined: one conversion per session is most of the cost of this loop.
+        week = (started_at.astimezone(zone).toordinal() - 1) // 7
+        held_weeks.add(week)
+        was_there = session_id in attended_set
+        if was_there:
+            count += 1
+            attended_weeks.add(week)
+        if series_id is not None:
+            marks = series_marks.get(series_id)
+            if marks is None:
+                series_marks[series_id] = marks = []
+            marks.append(was_there)
+
+    series: dict[int, StreakInfo] = {}
+    for series_id in sorted(series_marks):
+        marks = series_marks[series_id]
+        if True in marks:
+            series[series_id] = _walk(marks[marks.index(True) :])
+    return StreakTally(
+        sessions_attended=count,
+        attended_weeks=frozenset(attended_weeks),
+        held_weeks=frozenset(held_weeks),
+        this_week=_local_week(now, zone),
+        series=series,
+    )
+
+
 def compute_streaks(
     sessions: Iterable[SessionRecord], attended_ids: Collection[int], *, tz: str, now: datetime
 ) -> StreakSummary:
@@ -142,60 +262,4 @@ def compute_streaks(
     ``sessions`` are all sessions the member could have attended, from their first attended one on (more
     is fine). The result does not depend on the order they arrive in. O(n log n) in the number of sessions.
     """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    zone = ZoneInfo(tz)
-    attended_set = attended_ids if isinstance(attended_ids, set | frozenset) else set(attended_ids)
-
-    by_id: dict[int, SessionRecord] = {}
-    for record in sessions:
-        known = by_id.setdefault(record.session_id, record)
-        if known is not record and known != record:
-            raise ValueError(f"two different records for session {record.session_id}")
-    held = sorted(
-        (r for r in by_id.values() if not (r.cancelled or r.bot_missed) and r.started_at <= now),
-        key=attrgetter("started_at", "session_id"),
-    )
-
-    # Nothing before the member's first attended session can count or break anything.
-    first = next((i for i, r in enumerate(held) if r.session_id in attended_set), len(held))
-    held_weeks: set[int] = set()
-    attended_weeks: set[int] = set()
-    series_marks: dict[int, list[bool]] = {}
-    count = 0
-    for record in held[first:]:
-        # Inlined _local_week: this loop is the hot path for long-time members.
-        week = (record.started_at.astimezone(zone).toordinal() - 1) // 7
-        held_weeks.add(week)
-        was_there = record.session_id in attended_set
-        if was_there:
-            count += 1
-            attended_weeks.add(week)
-        if record.series_id is not None:
-            series_marks.setdefault(record.series_id, []).append(was_there)
-
-    weekly = StreakInfo()
-    if attended_weeks:
-        this_week = _local_week(now, zone)
-        # Weekly: only weeks in which the server held a circle can be missed.
-        weekly = _walk(
-            week in attended_weeks for week in sorted(held_weeks) if week != this_week or week in attended_weeks
-        )
-
-    series: dict[int, StreakInfo] = {}
-    for series_id in sorted(series_marks):
-        marks = series_marks[series_id]
-        if True in marks:
-            series[series_id] = _walk(marks[marks.index(True) :])
-
-    # max() keeps the first of equals: the weekly streak wins a tie, then the lowest series id.
-    candidates: list[tuple[int | None, StreakInfo]] = [(None, weekly), *series.items()]
-    headline_series_id, headline = max(candidates, key=lambda item: (item[1].current, item[1].longest))
-    return StreakSummary(
-        sessions_attended=count,
-        weekly=weekly,
-        series=series,
-        headline=headline,
-        next_milestone=next_milestone(count),
-        headline_series_id=headline_series_id,
-    )
+    return tally_streaks(sessions, attended_ids, tz=tz, now=now).summary()

@@ -4,14 +4,16 @@ Who came to a circle is decided once, when it ends (`sum_up`): the attendance ru
 over its events and the circles each member came to are stored (`attended_sessions`). A circle that ended while
 the bot was down is summed up at the next start, or at the next `/streak` in its server.
 
-A member's streaks then need two things: the circles they came to (one row each) and, for the weekly streak,
-which local weeks the server held any circle in. The second is asked only for the weeks the member did not come
-(one index probe per week), and each such week is handed to the rules as one stand-in session at the week's start:
-the weekly rule only asks whether a week held a circle, so the result is the same as handing it every circle of
-the server, at a cost that follows the member's history instead of the server's size.
+A member's streaks are walked over the sessions that concern them, read in one query
+(`AttendanceRepo.streak_sessions`): the circles they came to (one row each, with the circle's series) and, for each
+recurring series they came to, that series' other sessions since their first one there: circles they missed,
+circles called off before they started, and sessions with no circle at all (skipped by a facilitator, missed while
+the bot was down, cancelled with the series), which never break a streak. The rules then say which past weeks they
+still need to know about for the weekly streak (`StreakTally.weeks_to_ask`: weeks with no such session), and one
+index probe per week tells whether the server held any circle in them. The result is the same as handing the rules
+every circle of the server, at a cost that follows the member's history instead of the server's size.
 
-Circles have no series here yet, so every session has ``series_id=None`` and only the weekly streak exists. A
-circle belongs to the week it was opened in, in the server's timezone.
+A circle belongs to the week it was opened in, in the server's timezone.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.domain.attendance import Participation, participation, week_bounds, week_index
+from bot.domain.attendance import Participation, participation, week_bounds
 from bot.domain.circle import CircleSettings
-from bot.domain.streaks import SessionRecord, StreakSummary, compute_streaks
+from bot.domain.streaks import StreakSummary, tally_streaks
 
 if TYPE_CHECKING:
     from bot.db.database import Database
@@ -87,22 +89,22 @@ class MemberStreaks:
     summary: StreakSummary
     attended: frozenset[int]
     """The circles the member came to."""
+    series_name: str | None = None
+    """The name of the series of the member's best series streak (`StreakSummary.best_series`), if any."""
 
 
 async def member_streaks(db: Database, guild_id: int, user_id: int, *, tz: str, now: datetime) -> MemberStreaks:
     """The member's streaks in this server, by the rules in `bot.domain.streaks`."""
     await sum_up_pending(db, guild_id)
-    went = await db.attendance.attended(guild_id, user_id)
-    ids = frozenset(circle_id for circle_id, _ in went)
-    if not went:
-        return MemberStreaks(compute_streaks([], ids, tz=tz, now=now), ids)
-    zone = ZoneInfo(tz)
-    came = {week_index(opened, zone) for _, opened in went}
-    missed = [w for w in range(min(came), week_index(now, zone) + 1) if w not in came]
-    bounds = [week_bounds(w, zone) for w in missed]
-    held = await db.attendance.weeks_held(guild_id, bounds)
-    records = [SessionRecord(circle_id, None, opened) for circle_id, opened in went]
-    # One stand-in session per week the server held a circle the member did not come to (ids below zero never
-    # clash with a circle's).
-    records += [SessionRecord(-1 - p, None, bounds[p][0]) for p in held]
-    return MemberStreaks(compute_streaks(records, ids, tz=tz, now=now), ids)
+    records, came = await db.attendance.streak_sessions(guild_id, user_id)
+    tally = tally_streaks(records, came, tz=tz, now=now)
+    ask = tally.weeks_to_ask()
+    held: list[int] = []
+    if ask:
+        zone = ZoneInfo(tz)
+        positions = await db.attendance.weeks_held(guild_id, [week_bounds(week, zone) for week in ask])
+        held = [ask[p] for p in positions]
+    summary = tally.summary(held)
+    best = summary.best_series()
+    name = await db.series.name(best[0]) if best is not None else None
+    return MemberStreaks(summary, came, name)

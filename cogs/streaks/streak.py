@@ -42,7 +42,9 @@ class StreakCog(commands.Cog, name="Streaks"):
             db, interaction.guild_id, interaction.user.id, tz=config.timezone, now=self.bot.clock.now()
         )
         prefs = await db.members.get(interaction.guild_id, interaction.user.id)
-        await send_private(interaction, texts.streak(found.summary, tracking=prefs.tracking))
+        await send_private(
+            interaction, texts.streak(found.summary, tracking=prefs.tracking, series_name=found.series_name)
+        )
 
     # Milestones ---------------------------------------------------------------------------------------------
 

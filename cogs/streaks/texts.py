@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.streaks import IN_A_ROW_PER_FREEZE, MAX_FREEZES, StreakSummary
+from bot.domain.streaks import IN_A_ROW_PER_FREEZE, MAX_FREEZES, StreakInfo, StreakSummary
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -12,14 +12,16 @@ def plural(count: int, one: str, many: str | None = None) -> str:
 # /streak ----------------------------------------------------------------------------------------------------
 
 
-def streak(summary: StreakSummary, *, tracking: bool) -> str:
+def streak(summary: StreakSummary, *, tracking: bool, series_name: str | None = None) -> str:
+    """The member's own `/streak`; ``series_name`` names the series of their best series streak, if any."""
     lines = ["**Your circles here**"]
+    best = summary.best_series()
     if summary.sessions_attended == 0:
         lines.append(
             "You haven't been counted in a circle here yet. Taking your turn, or passing it, counts: "
             "showing up is what matters."
         )
-    else:
+    elif best is None:
         weekly = summary.weekly
         lines.append(f"Circles you've come to: **{summary.sessions_attended}**")
         if weekly.current:
@@ -30,9 +32,9 @@ def streak(summary: StreakSummary, *, tracking: bool) -> str:
             f"Streak freezes saved: **{weekly.freezes}** of {MAX_FREEZES}. You earn one for every "
             f"{IN_A_ROW_PER_FREEZE} weeks in a row; a week you miss uses one instead of ending your streak."
         )
-        lines.append(
-            "Weeks when this server held no circle, and circles a facilitator called off, never break a streak."
-        )
+        lines.append(NEVER_BREAKS)
+    else:
+        lines.extend(_with_series(summary, best[1], series_name or "your recurring circle"))
     if summary.next_milestone is not None:
         lines.append(f"Next milestone: {plural(summary.next_milestone, 'circle')}.")
     if not tracking:
@@ -41,6 +43,32 @@ def streak(summary: StreakSummary, *, tracking: bool) -> str:
             "turns it back on."
         )
     return "\n".join(lines)
+
+
+NEVER_BREAKS = (
+    "Weeks when this server held no circle, circles a facilitator called off or skipped, and sessions I missed "
+    "while I was down never break a streak."
+)
+
+
+def _with_series(summary: StreakSummary, series: StreakInfo, name: str) -> list[str]:
+    """Both streaks, the longer one first as the headline."""
+    weekly = summary.weekly
+    weeks = f"**{plural(weekly.current, 'week')} in a row**"
+    sessions = f"**{plural(series.current, name + ' session')} in a row**"
+    lines = []
+    if summary.headline.current:
+        lines.append(f"Your streak: {sessions if summary.headline_series_id is not None else weeks}")
+    lines.append(f"Circles you've come to: **{summary.sessions_attended}**")
+    lines.append(f"Weeks in a row with a circle: **{weekly.current}** (your longest: {weekly.longest})")
+    lines.append(f"{name} sessions in a row: **{series.current}** (your longest: {series.longest})")
+    lines.append(
+        f"Streak freezes saved: **{weekly.freezes}** of {MAX_FREEZES} for your weeks, **{series.freezes}** of "
+        f"{MAX_FREEZES} for {name}. You earn one for every {IN_A_ROW_PER_FREEZE} weeks or sessions in a row; one you "
+        "miss uses a freeze instead of ending your streak."
+    )
+    lines.append(NEVER_BREAKS)
+    return lines
 
 
 # Milestones -------------------------------------------------------------------------------------------------

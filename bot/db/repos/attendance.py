@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.db.database import Statement
 from bot.db.repos._time import to_db
+from bot.domain.streaks import SessionRecord
 
 if TYPE_CHECKING:
     from bot.db.database import Database
@@ -209,6 +210,52 @@ class AttendanceRepo:
         )
         fromiso = datetime.fromisoformat
         return [(r[0], fromiso(r[1])) for r in rows]
+
+    async def streak_sessions(self, guild_id: int, user_id: int) -> tuple[list[SessionRecord], frozenset[int]]:
+        """The sessions a member's streaks are walked over, and which of them they came to: one query.
+
+        Every circle they came to (with its series), and, for each recurring series they came to, its other
+        sessions from the first one they came to on: ended circles they missed, circles called off before they
+        started, and sessions that never had a circle (skipped by a facilitator, missed while the bot was down,
+        cancelled with the series). Those last have no id of their own: they get ids below zero. Weeks with no
+        session of these are asked about separately (`weeks_held`).
+        """
+        rows = await self._db.fetchall(
+            """
+            WITH went AS MATERIALIZED (
+                SELECT a.circle_id, a.opened_at, c.series_id
+                FROM attended_sessions a LEFT JOIN circles c ON c.id = a.circle_id
+                WHERE a.guild_id = ?1 AND a.user_id = ?2
+            ),
+            firsts AS (
+                SELECT series_id, min(opened_at) AS since FROM went WHERE series_id IS NOT NULL GROUP BY series_id
+            )
+            -- how: 0 came, 1 held and missed, 2 called off or skipped, 3 missed by the bot.
+            SELECT circle_id, series_id, opened_at, 0 AS how FROM went
+            UNION ALL
+            SELECT c.id, c.series_id, c.created_at, CASE WHEN json_extract(c.state, '$.round') > 0 THEN 1 ELSE 2 END
+            FROM firsts f JOIN circles c ON c.series_id = f.series_id
+            WHERE c.status = 'ended' AND c.created_at >= f.since
+              AND c.id NOT IN (SELECT circle_id FROM went)
+            UNION ALL
+            SELECT NULL, s.series_id, s.starts_at, CASE s.status WHEN 'missed_by_bot' THEN 3 ELSE 2 END
+            FROM firsts f JOIN series_sessions s ON s.series_id = f.series_id
+            WHERE s.starts_at >= f.since AND s.status IN ('skipped', 'missed_by_bot', 'cancelled')
+            """,
+            (guild_id, user_id),
+        )
+        fromiso = datetime.fromisoformat
+        records: list[SessionRecord] = []
+        came: set[int] = set()
+        no_circle = 0
+        for circle_id, series_id, at, how in rows:
+            if how == 0:
+                came.add(circle_id)
+            elif circle_id is None:
+                no_circle -= 1
+                circle_id = no_circle
+            records.append(SessionRecord(circle_id, series_id, fromiso(at), how == 2, how == 3))
+        return records, frozenset(came)
 
     async def attended_count(self, guild_id: int, user_id: int) -> int:
         row = await self._db.fetchone(

@@ -154,6 +154,11 @@ class SeriesRepo:
         row = await self._db.fetchone(f"SELECT {_SERIES_COLUMNS} FROM circle_series WHERE id = ?", (series_id,))
         return _series(row) if row else None
 
+    async def name(self, series_id: int) -> str | None:
+        """Just a series' name (also of one that ended), for `/streak`."""
+        row = await self._db.fetchone("SELECT name FROM circle_series WHERE id = ?", (series_id,))
+        return str(row["name"]) if row else None
+
     async def active(self, guild_id: int | None = None) -> list[Series]:
         """A server's series that have not ended (or every server's, for start-up), oldest first."""
         if guild_id is None:
