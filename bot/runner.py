@@ -13,6 +13,7 @@ async def serve(settings: Settings, *, on_built: Callable[[CircleBot], None] | N
     """Build the bot, connect, and run until it is closed. Closing waits for jobs and closes the database."""
     if settings.discord_token is None:
         raise ValueError("serve() needs a token")
+    options.setdefault("freeze_memory", True)
     bot = create_bot(settings, **options)
     if on_built is not None:
         on_built(bot)
