@@ -845,28 +845,28 @@ class StandIn:
             return body
         return None
 
-    async def rest_request(self, route: Route, *, files: Any = None, form: Any = None, **kwargs: Any) -> Any:
-        body = self._body(kwargs, form, files)
+    def _accept(
+        self, route: Route, body: Any, table: dict[tuple[str, str], Any], kind: str
+    ) -> tuple[Any, dict[str, str]]:
+        """Record a call, answer it with the fault a test set for it, and find its handler (unknown: fail loudly)."""
         params = self._record(route, body)
         fault = self._fault_for(route.method, route.path, params)
         if fault is not None:
             self._apply_fault(fault)
-        handler = _REST.get((route.method, route.path))
+        handler = table.get((route.method, route.path))
         if handler is None:
-            log.error("stand-in: the bot called an unknown route %s %s", route.method, route.path)
+            log.error("stand-in: the bot called an unknown %s %s %s", kind, route.method, route.path)
             raise UnknownRoute(f"{route.method} {route.path}")
+        return handler, params
+
+    async def rest_request(self, route: Route, *, files: Any = None, form: Any = None, **kwargs: Any) -> Any:
+        body = self._body(kwargs, form, files)
+        handler, params = self._accept(route, body, _REST, "route")
         return await handler(self, params, body, kwargs.get("params") or {})
 
     async def webhook_request(self, route: Route, **kwargs: Any) -> Any:
         body = self._body(kwargs)
-        params = self._record(route, body)
-        fault = self._fault_for(route.method, route.path, params)
-        if fault is not None:
-            self._apply_fault(fault)
-        handler = _WEBHOOK.get((route.method, route.path))
-        if handler is None:
-            log.error("stand-in: the bot called an unknown webhook route %s %s", route.method, route.path)
-            raise UnknownRoute(f"{route.method} {route.path}")
+        handler, params = self._accept(route, body, _WEBHOOK, "webhook route")
         return await handler(self, params, body or {})
 
     # Discord's side of the calls ----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ MAX_INTERVAL_WEEKS = 8
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ALL_DAYS: frozenset[int] = frozenset(range(7))
-_MONTH_NAMES = (
+MONTH_NAMES = (
     "January",
     "February",
     "March",
@@ -424,20 +424,20 @@ def local_time_issue(rec: Recurrence, tz: str, around: datetime) -> str | None:
         day, instant = gap
         jump = instant.astimezone(zone)
         notes.append(
-            f"In {tz} the clocks skip over {shown} when they go forward (next on {_long_date(day)}). "
+            f"In {tz} the clocks skip over {shown} when they go forward (next on {long_date(day)}). "
             f"That day it will happen once, at {jump:%H:%M}, right when the clocks change."
         )
     if overlap is not None:
         notes.append(
-            f"In {tz} {shown} comes twice when the clocks go back (next on {_long_date(overlap)}). "
+            f"In {tz} {shown} comes twice when the clocks go back (next on {long_date(overlap)}). "
             "That day it will happen only once, the first time."
         )
     return " ".join(notes) or None
 
 
-def _long_date(day: date) -> str:
+def long_date(day: date) -> str:
     # Not strftime("%B"): that follows the process locale, and these notes are written in English.
-    return f"{DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+    return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 # ---------------------------------------------------------------------------------------------------------

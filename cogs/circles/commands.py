@@ -11,7 +11,6 @@ from discord.ext import commands
 from bot.access import Standing, require
 from bot.circle_keeper import Step
 from bot.domain import circle as rules
-from bot.domain.circle import CircleFormat, CircleSettings, Enforcement
 from bot.errors import UserFacingError
 from bot.replies import send_private
 from cogs.circles import texts
@@ -60,14 +59,12 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         if target is None or not hasattr(target, "guild"):
             raise UserFacingError(texts.NOT_A_CIRCLE_CHANNEL)
         assert interaction.guild_id is not None
-        config = await self.bot.db.guilds.get(interaction.guild_id)
-        seconds = round(turn_minutes * 60) if turn_minutes is not None else config.default_turn_seconds
-        settings = CircleSettings(
-            format=CircleFormat(format),
-            turn_seconds=seconds,
+        settings = await self.service.settings_for(
+            interaction.guild_id,
+            format=format,
+            turn_minutes=turn_minutes,
             rounds=rounds,
-            enforcement=Enforcement(enforcement),
-            warning_seconds=min(self.bot.settings.warning_seconds, max(seconds // 3, 0)),
+            enforcement=enforcement,
             deck=self._deck_id(deck),
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -90,11 +87,6 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         if prompts is None:
             raise UserFacingError("Prompt decks aren't available on this bot right now. Open the circle without one.")
         return str(prompts.deck(deck).id)
-
-    @open_.autocomplete("deck")
-    async def _deck_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        prompts = self._prompts()
-        return [] if prompts is None else list(prompts.deck_choices(current))
 
     @app_commands.command(name="start", description="Begin the first round with those who joined")
     @app_commands.describe(
@@ -206,7 +198,7 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         target = self.bot.get_channel(channel.id)
         if target is None or not hasattr(target, "guild"):
             raise UserFacingError(texts.NOT_A_CIRCLE_CHANNEL)
-        settings = await self.series.settings_for(
+        settings = await self.service.settings_for(
             interaction.guild_id,
             format=format,
             turn_minutes=turn_minutes,
@@ -228,10 +220,9 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         )
         await send_private(interaction, reply)
 
+    @open_.autocomplete("deck")
     @schedule.autocomplete("deck")
-    async def _schedule_deck_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
+    async def _deck_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         prompts = self._prompts()
         return [] if prompts is None else list(prompts.deck_choices(current))
 

@@ -46,12 +46,12 @@ from bot.db.repos.series import (
     Session,
 )
 from bot.domain import circle as rules
-from bot.domain.circle import CircleFormat, CircleSettings, Enforcement, Status, Transition
+from bot.domain.circle import CircleSettings, Enforcement, Status, Transition
 from bot.domain.recurrence import (
-    DAY_NAMES,
     WhenParseError,
     bind_anchor,
     local_time_issue,
+    long_date,
     next_occurrence,
     occurrences_between,
     parse_when,
@@ -76,20 +76,6 @@ DM_SPACING_SECONDS = 1.0
 """Between two reminder DMs: Discord refuses DMs opened too fast (40003)."""
 JOB_PREFIX = "circle-series:"
 _JUST_BEFORE = timedelta(microseconds=1)
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 # What the series says, warm, short and plain --------------------------------------------------------------
 
@@ -110,10 +96,6 @@ EVENT_PERMISSION_NOTE = (
 
 def _stamp(moment: datetime, style: str = "F") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
-
-
-def _long_date(moment: datetime) -> str:
-    return f"{DAY_NAMES[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
 def _scheduled_reply(series: Series, tz: str, first: datetime, note: str | None, event_problem: str | None) -> str:
@@ -174,28 +156,6 @@ class SeriesService:
         return (await self.bot.db.guilds.get(guild_id)).timezone
 
     # Setting up ---------------------------------------------------------------------------------------------
-
-    async def settings_for(
-        self,
-        guild_id: int,
-        *,
-        format: str,
-        turn_minutes: float | None,
-        rounds: int,
-        enforcement: str,
-        deck: str | None,
-    ) -> CircleSettings:
-        """The settings every session opens with, chosen as `/circle open` chooses them."""
-        config = await self.bot.db.guilds.get(guild_id)
-        seconds = round(turn_minutes * 60) if turn_minutes is not None else config.default_turn_seconds
-        return CircleSettings(
-            format=CircleFormat(format),
-            turn_seconds=seconds,
-            rounds=rounds,
-            enforcement=Enforcement(enforcement),
-            warning_seconds=min(self.bot.settings.warning_seconds, max(seconds // 3, 0)),
-            deck=deck,
-        )
 
     @staticmethod
     def _missing_to_open(channel: Any, kind: str) -> list[str]:
@@ -323,7 +283,7 @@ class SeriesService:
             if status != PLANNED:
                 continue
             local = moment.astimezone(zone)
-            label = f"{_long_date(local)}, {local:%H:%M}"
+            label = f"{long_date(local)}, {local:%H:%M}"
             if current.strip().casefold() in label.casefold() or current.strip() in local.date().isoformat():
                 choices.append(app_commands.Choice(name=label, value=local.date().isoformat()))
         return choices[:25]
@@ -376,7 +336,7 @@ class SeriesService:
         if status == OPENED:
             raise UserFacingError(ALREADY_OPEN_SESSION)
         if status in DONE_WITHOUT_CIRCLE:
-            return f"The {series.name} session on {_long_date(moment.astimezone(zone))} is already off. Nothing to do."
+            return f"The {series.name} session on {long_date(moment.astimezone(zone))} is already off. Nothing to do."
         async with self._lock(series.id):
             if not await self.repo.claim_status(series.id, series.guild_id, moment, SKIPPED):
                 raise UserFacingError(ALREADY_OPEN_SESSION)
@@ -386,7 +346,7 @@ class SeriesService:
         await self.fire(series.id)
         log.info("circle series %s: session at %s skipped", series.id, moment.isoformat())
         return (
-            f"The **{series.name}** session on {_long_date(moment.astimezone(zone))} is skipped, and its event is "
+            f"The **{series.name}** session on {long_date(moment.astimezone(zone))} is skipped, and its event is "
             "cancelled. It doesn't count against anyone's streak."
         )
 

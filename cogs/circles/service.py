@@ -171,6 +171,28 @@ class CircleService:
 
     # Opening ------------------------------------------------------------------------------------------------
 
+    async def settings_for(
+        self,
+        guild_id: int,
+        *,
+        format: str,
+        turn_minutes: float | None,
+        rounds: int,
+        enforcement: str,
+        deck: str | None,
+    ) -> CircleSettings:
+        """A circle's settings from `/circle open`'s (or a series') options and the server's defaults."""
+        config = await self.bot.db.guilds.get(guild_id)
+        seconds = round(turn_minutes * 60) if turn_minutes is not None else config.default_turn_seconds
+        return CircleSettings(
+            format=CircleFormat(format),
+            turn_seconds=seconds,
+            rounds=rounds,
+            enforcement=Enforcement(enforcement),
+            warning_seconds=min(self.bot.settings.warning_seconds, max(seconds // 3, 0)),
+            deck=deck,
+        )
+
     async def open(
         self,
         interaction: discord.Interaction | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.prompts import Deck, Depth, Prompt
-from bot.domain.recurrence import DAY_NAMES
+from bot.domain.recurrence import DAY_NAMES, MONTH_NAMES
 
 NO_CIRCLE = (
     "There's no open circle in this channel, so there's no round prompt to redraw. "
@@ -66,13 +66,9 @@ def scheduled_post(prompt: Prompt, deck: Deck, *, daily: bool, thread: bool) -> 
     return f"**A question to sit with {when}** ({deck.name})\n{render(prompt)}\n-# {footer}"
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")  # fmt: skip
-
-
 def thread_name(local: datetime) -> str:
     # Not strftime: it follows the process locale, and these words are English.
-    return f"Reflections, {DAY_NAMES[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}"
+    return f"Reflections, {DAY_NAMES[local.weekday()]} {local.day} {MONTH_NAMES[local.month - 1]}"
 
 
 def added_reply(prompt: Prompt, deck: Deck, max_depth: Depth) -> str:
