@@ -35,7 +35,7 @@ from pathlib import Path
 
 from bot.circle_keeper import CircleKeeper, attendance_from
 from bot.clock import ManualClock
-from bot.db.database import Database
+from bot.db.store import Store
 from bot.domain import circle as rules
 from bot.domain.circle import CircleSettings, CircleState, TurnStarted
 from bot.scheduling import Scheduler
@@ -87,7 +87,7 @@ class TurnCalls:
 
 async def _holder(standin: StandIn, channel_id: int) -> tuple[int | None, int]:
     assert standin.bot is not None
-    row = await standin.bot.db.circles.active_in_channel(channel_id)
+    row = await standin.bot.store.circles.active_in_channel(channel_id)
     assert row is not None, "the circle ended early"
     return row.state["holder"], row.state["round"]
 
@@ -253,7 +253,7 @@ async def part_voice(folder: Path) -> None:
 class Pipeline:
     """What `CircleService` does for a timer, minus Discord: the same `CircleKeeper` under the circle's lock."""
 
-    def __init__(self, db: Database, scheduler: Scheduler) -> None:
+    def __init__(self, db: Store, scheduler: Scheduler) -> None:
         self.keeper = CircleKeeper(db, scheduler, self.on_timer)
         self.clock = scheduler.clock
         self.turn_change_seconds: list[float] = []
@@ -275,7 +275,7 @@ class Pipeline:
             self.other_job_seconds.append(took)
 
 
-async def create_circles(db: Database, pipeline: Pipeline) -> None:
+async def create_circles(db: Store, pipeline: Pipeline) -> None:
     settings = CircleSettings(turn_seconds=TURN_SECONDS, rounds=ROUNDS, warning_seconds=WARNING_SECONDS)
     for index in range(CIRCLES):
         guild_id = GUILD_ID + 10_000 * (index % 50)
@@ -300,7 +300,7 @@ async def create_circles(db: Database, pipeline: Pipeline) -> None:
             state = tr.state
         tr = rules.start(state, started)
         combined = rules.Transition(tr.state, (*effects, *tr.effects))
-        async with db.transaction():
+        async with db.db.transaction():
             await db.circles.save(
                 circle_id,
                 status=tr.state.status.value,
@@ -327,10 +327,9 @@ def _percentile(values: list[float], share: float) -> float:
 async def restore(path: Path, clock: ManualClock) -> tuple[float, int, int]:
     """Start-up as `CircleService.restore_all` does it, minus Discord: open, migrate, catch up, save, arm."""
     started = time.perf_counter()
-    db = await Database.open(path)
+    db = await Store.open(path)
     scheduler = Scheduler(clock)
     try:
-        await db.migrate()
         scheduler.start()
         pipeline = Pipeline(db, scheduler)
         caught_up = await pipeline.keeper.restore(lambda row: rules.advance, clock.now())
@@ -343,7 +342,7 @@ async def restore(path: Path, clock: ManualClock) -> tuple[float, int, int]:
 
 async def memory_per_circle(path: Path, clock: ManualClock) -> tuple[float, float, float]:
     """Traced Python memory held per circle: its loaded CircleState, and its timer (job, lock, index)."""
-    db = await Database.open(path)
+    db = await Store.open(path)
     scheduler = Scheduler(clock)
     try:
         scheduler.start()
@@ -378,10 +377,9 @@ def _rss_mib() -> float:
 
 
 async def drive_circles(path: Path, clock: ManualClock) -> None:
-    db = await Database.open(path)
+    db = await Store.open(path)
     scheduler = Scheduler(clock)
     try:
-        await db.migrate()
         scheduler.start()
         pipeline = Pipeline(db, scheduler)
         setup = time.perf_counter()

@@ -31,7 +31,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.db.database import Database
+from bot.db.store import Store
 from bot.domain.circle import CircleSettings, CircleState, Status
 from cogs.streaks.service import member_streaks, sum_up_pending
 
@@ -51,7 +51,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-async def _fill(db: Database, circles: list[tuple[datetime, list[int]]]) -> int:
+async def _fill(db: Store, circles: list[tuple[datetime, list[int]]]) -> int:
     """Insert ended circles and each participant's events (joined, then two turns taken or passed)."""
     circle_rows = []
     event_rows = []
@@ -65,16 +65,16 @@ async def _fill(db: Database, circles: list[tuple[datetime, list[int]]]) -> int:
             event_rows.append((index, GUILD_ID, person, "joined", 0, at))
             event_rows.append((index, GUILD_ID, person, kind, 1, at))
             event_rows.append((index, GUILD_ID, person, kind, 2, at))
-    await db.executemany(
+    await db.db.executemany(
         "INSERT INTO circles (id, guild_id, channel_id, channel_kind, status, state, created_at, ended_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         circle_rows,
     )
-    await db.executemany(
+    await db.db.executemany(
         "INSERT INTO attendance_events (circle_id, guild_id, user_id, kind, round, at) VALUES (?, ?, ?, ?, ?, ?)",
         event_rows,
     )
-    await db.execute("ANALYZE")
+    await db.db.execute("ANALYZE")
     return len(event_rows)
 
 
@@ -112,7 +112,7 @@ def busy_server() -> tuple[list[tuple[datetime, list[int]]], list[int]]:
     return circles, [regular, occasional, once_id]
 
 
-async def time_streak(db: Database, user_id: int, now: datetime) -> tuple[list[float], str]:
+async def time_streak(db: Store, user_id: int, now: datetime) -> tuple[list[float], str]:
     found = await member_streaks(db, GUILD_ID, user_id, tz=TZ, now=now)  # warm up
     times = []
     for _ in range(RUNS):
@@ -136,23 +136,23 @@ def report(label: str, times: list[float], what: str) -> None:
     )
 
 
-async def make_series(db: Database, circles: list[tuple[datetime, list[int]]]) -> None:
+async def make_series(db: Store, circles: list[tuple[datetime, list[int]]]) -> None:
     """Turn every circle into a session of one series, and skip a session (no circle) every ten weeks."""
-    await db.execute(
+    await db.db.execute(
         "INSERT INTO circle_series (id, guild_id, channel_id, name, recurrence, settings, next_session, created_at) "
         "VALUES (1, ?, 5000, 'Evening circle', '{}', '{}', ?, ?)",
         (GUILD_ID, _iso(circles[-1][0] + timedelta(days=7)), _iso(START)),
     )
-    await db.execute("UPDATE circles SET series_id = 1")
+    await db.db.execute("UPDATE circles SET series_id = 1")
     rows = [(GUILD_ID, _iso(opened), "opened", index) for index, (opened, _) in enumerate(circles, start=1)]
     rows += [(GUILD_ID, _iso(START + timedelta(weeks=w, days=1)), "skipped", None) for w in range(0, 360, 10)]
-    await db.executemany(
+    await db.db.executemany(
         "INSERT INTO series_sessions (series_id, guild_id, starts_at, status, circle_id) VALUES (1, ?, ?, ?, ?)", rows
     )
-    await db.execute("ANALYZE")
+    await db.db.execute("ANALYZE")
 
 
-async def time_history(db: Database, user_id: int) -> list[float]:
+async def time_history(db: Store, user_id: int) -> list[float]:
     times = []
     for _ in range(RUNS // 3):
         started = time.perf_counter()
@@ -164,9 +164,8 @@ async def time_history(db: Database, user_id: int) -> list[float]:
 async def scenario(
     folder: Path, name: str, circles: list[tuple[datetime, list[int]]], members: list[int], *, series: bool = False
 ) -> None:
-    db = await Database.open(folder / f"{name}.db")
+    db = await Store.open(folder / f"{name}.db")
     try:
-        await db.migrate()
         rows = await _fill(db, circles)
         if series:
             await make_series(db, circles)
@@ -191,8 +190,8 @@ async def scenario(
             f"max {history[-1]:.2f} ms"
         )
         for index in ("circles_held", "attended_sessions_by_circle"):
-            await db.execute(f"DROP INDEX {index}")
-        await db.execute("ANALYZE")
+            await db.db.execute(f"DROP INDEX {index}")
+        await db.db.execute("ANALYZE")
         report(f"/streak without circles_held ({members[0]})", *await time_streak(db, members[0], now))
     finally:
         await db.close()

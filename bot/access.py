@@ -55,7 +55,7 @@ async def standing_of(bot: CircleBot, interaction: discord.Interaction) -> Stand
         return Standing.MEMBER
     if is_admin(interaction):
         return Standing.ADMIN
-    config = await bot.db.guilds.get(interaction.guild_id)
+    config = await bot.store.guilds.get(interaction.guild_id)
     if has_role(interaction.user, config.facilitator_role_id):
         return Standing.FACILITATOR
     return Standing.MEMBER
@@ -98,5 +98,5 @@ async def is_facilitator_member(bot: CircleBot, guild: discord.Guild, member: di
     perms = member.guild_permissions
     if perms.administrator or perms.manage_guild:
         return True
-    config = await bot.db.guilds.get(guild.id)
+    config = await bot.store.guilds.get(guild.id)
     return has_role(member, config.facilitator_role_id)

@@ -12,8 +12,10 @@ from discord.ext import commands
 
 from bot.clock import Clock, SystemClock
 from bot.db.database import Database
+from bot.db.store import Store
 from bot.domain.crisis import Screen
 from bot.domain.resources import Resources, default_resources_path, load_resources
+from bot.features import Features
 from bot.permissions import intents
 from bot.scheduling import Scheduler
 from bot.settings import Settings
@@ -36,6 +38,7 @@ class CircleBot(commands.Bot):
     """The Empathy Circles bot: settings, clock, database and scheduler hang off it; cogs reach them here."""
 
     db: Database
+    store: Store
 
     def __init__(self, settings: Settings, *, clock: Clock | None = None, **options: Any) -> None:
         options.setdefault("intents", intents())
@@ -54,10 +57,13 @@ class CircleBot(commands.Bot):
         # The crisis screen (validated lexicon; pure and thread-safe, shared by every cog that reads messages).
         self.screen: Screen = Screen.load()
         self._db: Database | None = None
+        # Where features meet: each extension's setup() fills its slot (bot/features.py).
+        self.features = Features()
 
     async def setup_hook(self) -> None:
         self.db = self._db = await Database.open(self.settings.database_path)
         version = await self.db.migrate()
+        self.store = Store(self.db)
         log.info("database ready at schema version %s", version)
         self.scheduler.start()
         for extension in EXTENSIONS:

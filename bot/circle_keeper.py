@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.db.database import Database, Statement
+from bot.db.database import Statement
 from bot.db.repos.attendance import AttendanceEvent
 from bot.db.repos.circles import CircleRow
+from bot.db.store import Store
 from bot.domain import circle as rules
 from bot.domain.circle import CircleState, Status, Transition
 from bot.scheduling import Scheduler
@@ -58,8 +59,8 @@ _TURN_ENDINGS = {"finished": "took_turn", "timed_out": "took_turn", "passed": "p
 class CircleKeeper:
     """Loads, steps, persists and arms circles; one lock per circle so a timer and a button never interleave."""
 
-    def __init__(self, db: Database, scheduler: Scheduler, on_due: Callable[[int], Awaitable[None]]) -> None:
-        self.db = db
+    def __init__(self, store: Store, scheduler: Scheduler, on_due: Callable[[int], Awaitable[None]]) -> None:
+        self.store = store
         self.scheduler = scheduler
         self._on_due = on_due
         self._locks: dict[int, asyncio.Lock] = {}
@@ -72,7 +73,7 @@ class CircleKeeper:
         known = self._known.get(circle_id)
         if known is not None:
             return known
-        row = await self.db.circles.get(circle_id)
+        row = await self.store.circles.get(circle_id)
         if row is None:
             return None
         loaded = Loaded(row, CircleState.from_json(row.state))
@@ -81,7 +82,7 @@ class CircleKeeper:
         return loaded
 
     async def set_card(self, circle_id: int, message_id: int) -> None:
-        await self.db.circles.set_card(circle_id, message_id)
+        await self.store.circles.set_card(circle_id, message_id)
         known = self._known.get(circle_id)
         if known is not None:
             self._known[circle_id] = Loaded(replace(known.row, card_message_id=message_id), known.state)
@@ -107,7 +108,7 @@ class CircleKeeper:
         saved = state.to_json()
         deadline = rules.next_deadline(state)
         writes = [
-            self.db.circles.save_statement(
+            self.store.circles.save_statement(
                 loaded.row.id,
                 status=state.status.value,
                 state=saved,
@@ -115,7 +116,7 @@ class CircleKeeper:
                 ended_at=now if state.status == Status.ENDED else None,
             )
         ]
-        attendance = self.db.attendance.record_statement(
+        attendance = self.store.attendance.record_statement(
             loaded.row.guild_id, attendance_from(loaded.row.id, loaded.state, tr, now)
         )
         if attendance is not None:
@@ -126,7 +127,7 @@ class CircleKeeper:
     async def persist(self, loaded: Loaded, tr: Transition, now: datetime) -> None:
         writes, after = self.writes_for(loaded, tr, now)
         try:
-            await self.db.batch(writes)
+            await self.store.db.batch(writes)
         except BaseException:
             self._known.pop(loaded.row.id, None)
             raise
@@ -140,14 +141,14 @@ class CircleKeeper:
         done: list[tuple[Loaded, Transition]] = []
         writes: list[Statement] = []
         settled: list[Loaded] = []
-        for row in await self.db.circles.active():
+        for row in await self.store.circles.active():
             loaded = Loaded(row, CircleState.from_json(row.state))
             tr = choose(row)(loaded.state, now)
             circle_writes, after = self.writes_for(loaded, tr, now)
             writes.extend(circle_writes)
             settled.append(after)
             done.append((loaded, tr))
-        await self.db.batch(writes)
+        await self.store.db.batch(writes)
         for after in settled:
             self._settled(after)
         return done

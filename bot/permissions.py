@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 
@@ -73,3 +74,32 @@ def missing_in(permissions: discord.Permissions, needs: tuple[Need, ...] | list[
 
 def describe(needs: list[Need] | tuple[Need, ...]) -> str:
     return "\n".join(f"• **{need.words}**: to {need.why}" for need in needs)
+
+
+TEXT_NEEDS = ("view_channel", "send_messages", "embed_links", "manage_roles")
+VOICE_NEEDS = ("view_channel", "send_messages", "embed_links", "mute_members")
+NEEDS = {need.flag: need for need in REQUIRED_PERMISSIONS}
+
+
+def channel_needs(channel: Any) -> tuple[Need, ...]:
+    flags = VOICE_NEEDS if isinstance(channel, discord.VoiceChannel | discord.StageChannel) else TEXT_NEEDS
+    return tuple(NEEDS[flag] for flag in flags)
+
+
+def readiness(guild: discord.Guild, application_id: int | None) -> str:
+    """What the bot lacks, per circle channel and server-wide, in words; or that all is ready."""
+    lines: list[str] = []
+    channels = [c for c in guild.channels if isinstance(c, discord.TextChannel | discord.VoiceChannel)]
+    for channel in sorted(channels, key=lambda c: (c.position, c.id)):
+        missing = missing_in(channel.permissions_for(guild.me), channel_needs(channel))
+        if missing:
+            lines.append(f"{channel.mention} is missing:\n{describe(missing)}")
+    server_missing = missing_in(guild.me.guild_permissions, REQUIRED_PERMISSIONS)
+    if server_missing:
+        lines.append(
+            f"Server-wide I'm missing:\n{describe(server_missing)}\n"
+            f"Re-invite me with everything I need: <{invite_url(application_id)}>"
+        )
+    if not lines:
+        return "✅ **Ready.** I have everything I need in every circle channel."
+    return "**Readiness check**\n" + "\n".join(lines)

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.domain.refusal import Refusal
 from bot.errors import GENERIC_FAILURE, UserFacingError, reference_code
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,9 @@ async def send_private(interaction: discord.Interaction, content: str | None = N
 
 def _unwrap(error: BaseException) -> BaseException:
     while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError) and error.__cause__:
-        if isinstance(error, app_commands.TransformerError) and not isinstance(error.__cause__, UserFacingError):
+        if isinstance(error, app_commands.TransformerError) and not isinstance(
+            error.__cause__, UserFacingError | Refusal
+        ):
             break
         error = error.__cause__
     return error
@@ -35,7 +38,7 @@ def _unwrap(error: BaseException) -> BaseException:
 def message_for(error: BaseException) -> tuple[str, bool]:
     """The words a person sees for `error`, and whether it was an expected failure."""
     error = _unwrap(error)
-    if isinstance(error, UserFacingError):
+    if isinstance(error, UserFacingError | Refusal):
         return error.message, True
     if isinstance(error, app_commands.TransformerError):
         return f"I couldn't make sense of “{error.value}” there. Could you pick or type it again?", True

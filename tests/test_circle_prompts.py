@@ -77,5 +77,5 @@ async def test_an_unknown_deck_is_refused_kindly_and_nothing_opens(discord_stand
     reply = s.last_reply("Rosa")
     assert reply["flags"] & EPHEMERAL and "`gratitude`" in reply["content"]  # the kind error lists the decks
     assert s.bot is not None
-    assert await s.bot.db.circles.active_in_channel(s.channel_id("circle-room")) is None
+    assert await s.bot.store.circles.active_in_channel(s.channel_id("circle-room")) is None
     assert s.bot_messages("circle-room") == []

@@ -99,7 +99,7 @@ async def alerts_on(s: StandIn) -> int:
 async def open_circle(s: StandIn) -> None:
     await s.slash("Rosa", "circle open")
     assert s.bot is not None
-    assert await s.bot.db.circles.active_in_channel(s.channel_id("circle-room")) is not None
+    assert await s.bot.store.circles.active_in_channel(s.channel_id("circle-room")) is not None
 
 
 def labels(message: dict[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot.domain.refusal import Refusal
 from bot.errors import UserFacingError
 from bot.testing import EPHEMERAL, StandIn
 
@@ -67,3 +68,22 @@ async def test_unexpected_error_is_logged_with_a_code_the_member_also_sees(
     assert code.group(1) in content and flags & EPHEMERAL
     assert "internal detail" not in content and "Traceback" not in content
     s.errors.clear()  # this test expects exactly that one logged error
+
+
+async def test_a_domain_refusal_is_answered_privately_with_its_words_and_logs_nothing(
+    discord_standin: StandIn,
+) -> None:
+    s = discord_standin
+    assert s.bot is not None
+
+    @s.bot.tree.command(name="refused")
+    async def refused(interaction: discord.Interaction) -> None:
+        raise Refusal("circle.holder_only", "Only the person holding the stick can do that.")
+
+    assert isinstance(refused, app_commands.Command)
+    mark = s.mark()
+    await s.slash("Ken", "refused")
+    calls = s.since(mark)
+    assert len(calls) == 1 and calls[0].json["data"]["flags"] & EPHEMERAL
+    assert calls[0].json["data"]["content"] == "Only the person holding the stick can do that."
+    assert s.errors == []

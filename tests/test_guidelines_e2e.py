@@ -243,7 +243,7 @@ async def test_edit_them_first_opens_the_form_with_the_suggested_agreements(disc
     assert suggested.splitlines()[1] == f"2. {DEFAULT_RULES[1]}"
     await submit_rules(s, "Rosa", token, suggested + "\n8. Phones on silent, please.")
     assert s.bot is not None
-    rules = await s.bot.db.guidelines.rules(s.guild_id)
+    rules = await s.bot.store.guidelines.rules(s.guild_id)
     assert rules is not None and rules.version == 1 and rules.rules == (*DEFAULT_RULES, "Phones on silent, please.")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.database import Database
+from bot.db.store import Store
 from bot.db.repos.guidelines import NewCase
 from bot.domain.guidelines import (
     DEFAULT_LADDER,
@@ -26,16 +26,15 @@ MIA, KEN, ROSA = 11, 12, 13
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "guidelines.db")
-    await database.migrate()
+async def db(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(tmp_path / "guidelines.db")
     try:
-        yield database
+        yield store
     finally:
-        await database.close()
+        await store.close()
 
 
-async def test_rules_start_absent_and_every_save_bumps_the_version(db: Database) -> None:
+async def test_rules_start_absent_and_every_save_bumps_the_version(db: Store) -> None:
     repo = db.guidelines
     assert await repo.rules(GUILD) is None
     assert await repo.save_rules(GUILD, DEFAULT_RULES, expected_version=0, now=NOW) == 1
@@ -49,18 +48,18 @@ async def test_rules_start_absent_and_every_save_bumps_the_version(db: Database)
     assert await repo.rules(OTHER_GUILD) is None
 
 
-async def test_acceptance_keeps_the_latest_version_per_member(db: Database) -> None:
+async def test_acceptance_keeps_the_latest_version_per_member(db: Store) -> None:
     repo = db.guidelines
     assert await repo.accepted_version(GUILD, MIA) is None
     await repo.accept(GUILD, MIA, 1, NOW)
     await repo.accept(GUILD, MIA, 2, NOW + timedelta(days=1))
     assert await repo.accepted_version(GUILD, MIA) == 2
     assert await repo.accepted_version(OTHER_GUILD, MIA) is None
-    rows = await db.fetchall("SELECT version, accepted_at FROM rule_acceptances")
+    rows = await db.db.fetchall("SELECT version, accepted_at FROM rule_acceptances")
     assert [(r["version"], r["accepted_at"][:10]) for r in rows] == [(2, "2026-03-11")]
 
 
-async def test_filters_round_trip_per_server(db: Database) -> None:
+async def test_filters_round_trip_per_server(db: Store) -> None:
     repo = db.guidelines
     first = await repo.add_filter(
         GUILD, kind=FilterKind.PHRASE, text="jerk", action=FilterAction.WARN, scope=FilterScope.CIRCLES, now=NOW
@@ -78,7 +77,7 @@ async def test_filters_round_trip_per_server(db: Database) -> None:
     assert await repo.filters(GUILD) == []
 
 
-async def test_settings_default_then_each_change_alone(db: Database) -> None:
+async def test_settings_default_then_each_change_alone(db: Store) -> None:
     repo = db.guidelines
     settings = await repo.settings(GUILD)
     assert settings.mod_log_channel_id is None and settings.warn_expiry_days == 30
@@ -95,7 +94,7 @@ async def test_settings_default_then_each_change_alone(db: Database) -> None:
     assert (await repo.settings(GUILD)).ladder == ()
 
 
-async def test_cases_are_numbered_per_server_and_pardons_stop_points_counting(db: Database) -> None:
+async def test_cases_are_numbered_per_server_and_pardons_stop_points_counting(db: Store) -> None:
     repo = db.guidelines
     one = await repo.open_case(GUILD, NewCase(kind="warning", user_id=MIA, actor_user_id=KEN, points=2), NOW)
     other = await repo.open_case(OTHER_GUILD, NewCase(kind="warning", user_id=MIA, points=1), NOW)
@@ -118,7 +117,7 @@ async def test_cases_are_numbered_per_server_and_pardons_stop_points_counting(db
         await repo.open_case(GUILD, NewCase(kind="ban", user_id=MIA), NOW)
 
 
-async def test_export_and_delete_a_member_keep_other_peoples_records(db: Database) -> None:
+async def test_export_and_delete_a_member_keep_other_peoples_records(db: Store) -> None:
     repo = db.guidelines
     await repo.accept(GUILD, MIA, 1, NOW)
     await repo.accept(GUILD, KEN, 1, NOW)
@@ -136,7 +135,7 @@ async def test_export_and_delete_a_member_keep_other_peoples_records(db: Databas
     changed = await repo.delete_user(GUILD, MIA)
     assert changed == 1 + 2 + 2  # acceptance; warning and pardon about her; two cases she acted in, anonymised
     assert await repo.export_user(GUILD, MIA) == {"rule_acceptances": [], "mod_cases": []}
-    left = await db.fetchall("SELECT guild_id, number, kind, user_id, actor_user_id FROM mod_cases ORDER BY id")
+    left = await db.db.fetchall("SELECT guild_id, number, kind, user_id, actor_user_id FROM mod_cases ORDER BY id")
     assert [tuple(row) for row in left] == [
         (GUILD, 3, "warning", ROSA, None),
         (GUILD, 4, "rules", None, None),
@@ -144,10 +143,10 @@ async def test_export_and_delete_a_member_keep_other_peoples_records(db: Databas
     ]
     assert await repo.accepted_version(GUILD, KEN) == 1
     # No table of this feature still names her in this server.
-    for table, columns in await db.user_tables():
+    for table, columns in await db.db.user_tables():
         if table in ("rule_acceptances", "mod_cases"):
             for column in columns:
-                row = await db.fetchone(
+                row = await db.db.fetchone(
                     f"SELECT count(*) FROM {table} WHERE guild_id = ? AND {column} = ?", (GUILD, MIA)
                 )
                 assert row is not None and row[0] == 0, (table, column)

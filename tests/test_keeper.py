@@ -11,7 +11,8 @@ import pytest
 
 from bot.circle_keeper import CircleKeeper
 from bot.clock import ManualClock, SystemClock
-from bot.db.database import Database, Statement
+from bot.db.database import Statement
+from bot.db.store import Store
 from bot.domain import circle as rules
 from bot.domain.circle import CircleSettings, Status
 from bot.scheduling import Scheduler
@@ -21,32 +22,31 @@ START = datetime(2026, 5, 4, 18, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    database = await Database.open(tmp_path / "keeper.db")
-    await database.migrate()
+    store = await Store.open(tmp_path / "keeper.db")
     try:
-        yield database
+        yield store
     finally:
-        await database.close()
+        await store.close()
 
 
-async def test_batch_is_all_or_nothing(db: Database) -> None:
+async def test_batch_is_all_or_nothing(db: Store) -> None:
     good = Statement("INSERT INTO guild_config (guild_id, updated_at) VALUES (?, ?)", (1, "2026-05-04T18:00:00+00:00"))
     bad = Statement("INSERT INTO guild_config (guild_id, updated_at) VALUES (?, NULL)", (2,))
     with pytest.raises(sqlite3.IntegrityError):
-        await db.batch([good, bad])
-    assert await db.fetchall("SELECT guild_id FROM guild_config") == []
-    await db.batch([good, Statement("UPDATE guild_config SET timezone = ? WHERE guild_id = ?", ("Europe/Berlin", 1))])
-    row = await db.fetchone("SELECT timezone FROM guild_config WHERE guild_id = 1")
+        await db.db.batch([good, bad])
+    assert await db.db.fetchall("SELECT guild_id FROM guild_config") == []
+    await db.db.batch([good, Statement("UPDATE guild_config SET timezone = ? WHERE guild_id = ?", ("Europe/Berlin", 1))])
+    row = await db.db.fetchone("SELECT timezone FROM guild_config WHERE guild_id = 1")
     assert row is not None and row["timezone"] == "Europe/Berlin"
 
 
-async def test_batch_inside_a_transaction_joins_it(db: Database) -> None:
+async def test_batch_inside_a_transaction_joins_it(db: Store) -> None:
     statement = Statement("INSERT INTO guild_config (guild_id, updated_at) VALUES (?, ?)", (3, "x"))
     with pytest.raises(RuntimeError):
-        async with db.transaction():
-            await db.batch([statement])
+        async with db.db.transaction():
+            await db.db.batch([statement])
             raise RuntimeError("the caller changes its mind")
-    assert await db.fetchone("SELECT guild_id FROM guild_config WHERE guild_id = 3") is None
+    assert await db.db.fetchone("SELECT guild_id FROM guild_config WHERE guild_id = 3") is None
 
 
 async def test_a_timer_that_re_arms_itself_keeps_running_and_one_that_does_not_is_removed() -> None:
@@ -94,7 +94,7 @@ async def test_the_real_scheduler_parks_a_fired_job_until_it_re_arms() -> None:
     await scheduler.shutdown()
 
 
-async def _circle(db: Database, keeper: CircleKeeper) -> int:
+async def _circle(db: Store, keeper: CircleKeeper) -> int:
     state = rules.open_circle(CircleSettings(turn_seconds=60, rounds=1, warning_seconds=20))
     circle_id = await db.circles.create(
         guild_id=1,
@@ -111,7 +111,7 @@ async def _circle(db: Database, keeper: CircleKeeper) -> int:
     return circle_id
 
 
-async def test_the_keeper_saves_what_it_caches(db: Database) -> None:
+async def test_the_keeper_saves_what_it_caches(db: Store) -> None:
     scheduler = Scheduler(ManualClock(START))
     keeper = CircleKeeper(db, scheduler, lambda circle_id: asyncio.sleep(0))
     circle_id = await _circle(db, keeper)
@@ -140,17 +140,17 @@ async def test_the_keeper_saves_what_it_caches(db: Database) -> None:
     await scheduler.shutdown()
 
 
-async def test_a_failed_save_leaves_the_cache_unchanged_and_is_read_again(db: Database) -> None:
+async def test_a_failed_save_leaves_the_cache_unchanged_and_is_read_again(db: Store) -> None:
     scheduler = Scheduler(ManualClock(START))
     keeper = CircleKeeper(db, scheduler, lambda circle_id: asyncio.sleep(0))
     circle_id = await _circle(db, keeper)
     before = await keeper.load(circle_id)
     assert before is not None
-    await db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON circles BEGIN SELECT RAISE(ABORT, 'disk is unhappy'); END")
+    await db.db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON circles BEGIN SELECT RAISE(ABORT, 'disk is unhappy'); END")
     with pytest.raises(sqlite3.IntegrityError):
         async with keeper.lock(circle_id):
             await keeper.step(circle_id, rules.start, START)
-    await db.execute("DROP TRIGGER refuse")
+    await db.db.execute("DROP TRIGGER refuse")
     again = await keeper.load(circle_id)
     assert again is not None and again is not before
     assert again.state == before.state and again.state.status == Status.GATHERING

@@ -78,16 +78,16 @@ async def test_setup_walkthrough_stores_every_value_and_ends_with_a_ready_summar
 
     assert s.bot is not None
     gid = s.guild_id
-    config = await s.bot.db.guilds.get(gid)
+    config = await s.bot.store.guilds.get(gid)
     assert (config.facilitator_role_id, config.timezone, config.default_turn_seconds) == (
         FACILITATORS,
         "Europe/Berlin",
         300,
     )
-    crisis = await s.bot.db.crisis.settings(gid)
+    crisis = await s.bot.store.crisis.settings(gid)
     assert (crisis.region, crisis.scope, crisis.alert_channel_id) == ("DE", "server", s.channel_id("general"))
-    assert (await s.bot.db.guidelines.settings(gid)).mod_log_channel_id == s.channel_id("general")
-    rules = await s.bot.db.guidelines.rules(gid)
+    assert (await s.bot.store.guidelines.settings(gid)).mod_log_channel_id == s.channel_id("general")
+    rules = await s.bot.store.guidelines.rules(gid)
     assert rules is not None and rules.version == 1
 
 
@@ -114,7 +114,7 @@ async def test_another_timezone_by_name_and_a_wrong_one(discord_standin: StandIn
     await s.click("Rosa", wizard, "Another timezone…")
     await s.submit_modal("Rosa", "setup:timezone", {"setup:zone": "America/Toronto"}, message=wizard)
     assert s.bot is not None
-    assert (await s.bot.db.guilds.get(s.guild_id)).timezone == "America/Toronto"
+    assert (await s.bot.store.guilds.get(s.guild_id)).timezone == "America/Toronto"
 
 
 async def test_a_member_cannot_run_setup(discord_standin: StandIn) -> None:
@@ -131,7 +131,7 @@ async def test_readiness_names_exactly_what_a_channel_denies(discord_standin: St
     assert s.bot is not None
     guild = s.bot.get_guild(s.guild_id)
     assert guild is not None
-    from cogs.onboarding.setup import readiness
+    from bot.permissions import readiness
 
     assert readiness(guild, 1).startswith("✅")
     voice = s.channel(s.channel_id("Circle Voice"))
@@ -212,5 +212,5 @@ async def test_a_country_beyond_the_menu_can_be_typed(discord_standin: StandIn) 
     last = s.bot.resources.countries()[-1]  # the 26th country is not in the 25-option menu
     await s.click("Rosa", wizard, "Another country…")
     await s.submit_modal("Rosa", "setup:region", {"setup:country": last[1]}, message=wizard)
-    assert (await s.bot.db.crisis.settings(s.guild_id)).region == last[0]
+    assert (await s.bot.store.crisis.settings(s.guild_id)).region == last[0]
     assert "Step 4 of 7" in wizard["content"]

@@ -164,7 +164,7 @@ async def test_export_and_delete_cover_every_table_that_holds_a_user_id(standin:
     assert s.last_reply("Lu")["content"].startswith("Done. I deleted")
     assert await rows_naming(db, tables, lu) == dict.fromkeys(names, 0)
     # The circle stays for the group, and its saved state no longer names the member; others' rows are untouched.
-    circle = await db.circles.get(1)
+    circle = await s.bot.store.circles.get(1)
     assert circle is not None and circle.facilitator_user_id is None and circle.state["participants"] == [sam]
     assert await rows_naming(db, tables, sam) == others_before
 

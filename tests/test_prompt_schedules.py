@@ -202,7 +202,7 @@ async def test_a_post_missed_while_down_is_made_late_only_within_the_grace_windo
         await s.advance(timedelta(days=1).total_seconds())
         assert local_times(s) == ["2026-03-27 09:10 CET", "2026-03-29 09:00 CEST"]
         assert s.bot is not None
-        row = await s.bot.db.prompts.schedule(1)
+        row = await s.bot.store.prompts.schedule(1)
         assert row is not None and row.next_due == berlin(2026, 3, 30, 9, 0)
         assert row.last_posted_at == berlin(2026, 3, 29, 9, 0)
 
@@ -237,7 +237,7 @@ async def test_a_when_that_does_not_parse_gets_a_kind_example(discord_standin: S
         content = await schedule(s, bad)
         assert "`daily 09:00`" in content and "`weekly mon 19:30`" in content, content
     assert s.bot is not None
-    assert await s.bot.db.prompts.schedules() == []
+    assert await s.bot.store.prompts.schedules() == []
     assert [j for j in s.bot.scheduler.job_ids() if j.startswith("prompt-schedule:")] == []
 
 
@@ -254,7 +254,7 @@ async def test_missing_permissions_are_named_at_schedule_time(discord_standin: S
     content = await schedule(s, "daily 09:00")
     assert "**Send Messages**" in content
     assert s.bot is not None
-    assert await s.bot.db.prompts.schedules() == []
+    assert await s.bot.store.prompts.schedules() == []
 
 
 async def test_only_admins_schedule(discord_standin: StandIn) -> None:
@@ -264,7 +264,7 @@ async def test_only_admins_schedule(discord_standin: StandIn) -> None:
     for reply in s.replies[s.user_id("Ken")][-2:]:
         assert reply["flags"] & EPHEMERAL and "Only server admins" in reply["content"]
     assert s.bot is not None
-    assert await s.bot.db.prompts.schedules() == []
+    assert await s.bot.store.prompts.schedules() == []
 
 
 async def test_schedules_are_listed_and_can_be_removed(tmp_path: Path) -> None:

@@ -123,7 +123,7 @@ async def test_a_server_prompt_stays_in_its_own_server(discord_standin: StandIn)
     s = discord_standin
     await add_prompt(s)
     assert s.bot is not None
-    other = await s.bot.db.prompts.server_prompts(s.guild_id + 1)
+    other = await s.bot.store.prompts.server_prompts(s.guild_id + 1)
     assert other == []
 
 
@@ -164,7 +164,7 @@ async def test_members_cannot_add_remove_or_change_depth(discord_standin: StandI
         assert call.json["type"] == 4 and call.json["data"]["flags"] & EPHEMERAL
         assert "Only server admins" in call.json["data"]["content"]
     assert s.bot is not None
-    assert await s.bot.db.prompts.max_depth(s.guild_id) is Depth.LIGHT
+    assert await s.bot.store.prompts.max_depth(s.guild_id) is Depth.LIGHT
 
 
 async def test_remove_offers_the_servers_prompts_and_removes_one(discord_standin: StandIn) -> None:
@@ -176,7 +176,7 @@ async def test_remove_offers_the_servers_prompts_and_removes_one(discord_standin
     await s.slash("Rosa", "prompt remove", prompt=choices[0]["value"])
     assert "Removed" in s.last_reply("Rosa")["content"]
     assert s.bot is not None
-    assert [p.text for p in await s.bot.db.prompts.server_prompts(s.guild_id)] == [OWN_PROMPT]
+    assert [p.text for p in await s.bot.store.prompts.server_prompts(s.guild_id)] == [OWN_PROMPT]
     await s.slash("Rosa", "prompt remove", prompt=choices[0]["value"])
     assert "couldn't find that prompt" in s.last_reply("Rosa")["content"]
 
@@ -196,7 +196,7 @@ async def test_redraw_posts_a_different_prompt_for_the_current_round(discord_sta
     s = discord_standin
     await open_and_start(s, "Ken", "Mia", rounds=2)
     assert s.bot is not None
-    circle = await s.bot.db.circles.active_in_channel(s.channel_id("circle-room"))
+    circle = await s.bot.store.circles.active_in_channel(s.channel_id("circle-room"))
     assert circle is not None
     # What the circle does when round 1 opens (the circles feature calls this).
     current = await service(s).prompt_for_round(circle.id, s.guild_id, 1, 2, None)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.clock import ManualClock
-from bot.db.database import Database
+from bot.db.store import Store
 from bot.domain.circle import CircleSettings, open_circle
 from bot.domain.prompts import Depth, Prompt, ServerPromptDraft, load_decks
 from bot.domain.recurrence import Recurrence
@@ -29,22 +29,21 @@ DECKS = load_decks(PROMPTS_DIR)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.db")
-    await database.migrate()
+async def db(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(tmp_path / "bot.db")
     try:
-        yield database
+        yield store
     finally:
-        await database.close()
+        await store.close()
 
 
-def service_on(database: Database, seed: int) -> PromptService:
+def service_on(database: Store, seed: int) -> PromptService:
     # Drawing needs only the database and the clock; the rest of the bot is not involved.
-    bot: Any = SimpleNamespace(db=database, clock=ManualClock(NOW))
+    bot: Any = SimpleNamespace(store=database, db=database.db, clock=ManualClock(NOW))
     return PromptService(bot, DECKS, random.Random(seed))
 
 
-async def make_circle(database: Database, channel_id: int = 42, rounds: int = 3) -> int:
+async def make_circle(database: Store, channel_id: int = 42, rounds: int = 3) -> int:
     state = open_circle(CircleSettings(rounds=rounds))
     return await database.circles.create(
         guild_id=GUILD,
@@ -63,7 +62,7 @@ def draft(
     return ServerPromptDraft(deck=deck, text=text, depth=Depth.LIGHT, content_note=None)
 
 
-async def test_server_prompts_belong_to_their_server_only(db: Database) -> None:
+async def test_server_prompts_belong_to_their_server_only(db: Store) -> None:
     mine = await db.prompts.add_server_prompt(GUILD, draft(), NOW)
     theirs = await db.prompts.add_server_prompt(OTHER_GUILD, draft("What made you smile this week?"), NOW)
     assert mine.key == f"server:{mine.server_prompt_id}"
@@ -74,7 +73,7 @@ async def test_server_prompts_belong_to_their_server_only(db: Database) -> None:
     assert await db.prompts.server_prompt(GUILD, mine.server_prompt_id or 0) == mine
 
 
-async def test_removing_a_server_prompt_forgets_it_was_drawn(db: Database) -> None:
+async def test_removing_a_server_prompt_forgets_it_was_drawn(db: Store) -> None:
     prompt = await db.prompts.add_server_prompt(GUILD, draft(), NOW)
     await db.prompts.replace_used(GUILD, frozenset(), frozenset({prompt.key, "check-in-001"}), NOW)
     assert await db.prompts.remove_server_prompt(GUILD, prompt)
@@ -82,7 +81,7 @@ async def test_removing_a_server_prompt_forgets_it_was_drawn(db: Database) -> No
     assert await db.prompts.server_prompts(GUILD) == []
 
 
-async def test_a_new_server_starts_light_and_an_admin_can_go_deeper(db: Database) -> None:
+async def test_a_new_server_starts_light_and_an_admin_can_go_deeper(db: Store) -> None:
     assert await db.prompts.max_depth(GUILD) is Depth.LIGHT
     await db.prompts.set_max_depth(GUILD, Depth.MEDIUM, NOW)
     await db.prompts.set_max_depth(GUILD, Depth.DEEP, NOW)
@@ -90,14 +89,14 @@ async def test_a_new_server_starts_light_and_an_admin_can_go_deeper(db: Database
     assert await db.prompts.max_depth(OTHER_GUILD) is Depth.LIGHT
 
 
-async def test_the_used_set_is_written_as_a_difference(db: Database) -> None:
+async def test_the_used_set_is_written_as_a_difference(db: Store) -> None:
     await db.prompts.replace_used(GUILD, frozenset(), frozenset({"a-001", "a-002"}), NOW)
     await db.prompts.replace_used(GUILD, frozenset({"a-001", "a-002"}), frozenset({"a-002", "b-001"}), NOW)
     assert await db.prompts.used(GUILD) == {"a-002", "b-001"}
     assert await db.prompts.used(OTHER_GUILD) == frozenset()
 
 
-async def test_a_schedule_is_claimed_once_for_each_due_moment(db: Database) -> None:
+async def test_a_schedule_is_claimed_once_for_each_due_moment(db: Store) -> None:
     daily = Recurrence(weekdays=frozenset(range(7)), hour=9, minute=0)
     due = datetime(2026, 3, 11, 8, 0, tzinfo=UTC)
     schedule_id = await db.prompts.add_schedule(
@@ -117,20 +116,19 @@ async def test_a_schedule_is_claimed_once_for_each_due_moment(db: Database) -> N
     assert await db.prompts.schedules() == []
 
 
-async def test_prompt_tables_hold_no_user_ids(db: Database) -> None:
+async def test_prompt_tables_hold_no_user_ids(db: Store) -> None:
     mine = {"server_prompts", "prompt_settings", "prompt_draws", "circle_prompts", "prompt_schedules"}
-    assert not mine & {table for table, _ in await db.user_tables()}
+    assert not mine & {table for table, _ in await db.db.user_tables()}
 
 
 async def test_no_prompt_repeats_until_the_deck_is_used_up_across_a_restart(tmp_path: Path) -> None:
     light = [p.key for p in DECKS["gratitude"].prompts if p.depth is Depth.LIGHT]
-    first = await Database.open(tmp_path / "bot.db")
-    await first.migrate()
+    first = await Store.open(tmp_path / "bot.db")
     half = len(light) // 2
     seen = [(await service_on(first, seed=1).draw(GUILD, "gratitude")).key for _ in range(half)]
     await first.close()
 
-    second = await Database.open(tmp_path / "bot.db")
+    second = await Store.open(tmp_path / "bot.db")
     try:
         # A new process with another seed carries on from the stored record.
         service = service_on(second, seed=99)
@@ -143,7 +141,7 @@ async def test_no_prompt_repeats_until_the_deck_is_used_up_across_a_restart(tmp_
         await second.close()
 
 
-async def test_the_servers_depth_and_own_prompts_shape_the_draw(db: Database) -> None:
+async def test_the_servers_depth_and_own_prompts_shape_the_draw(db: Store) -> None:
     service = service_on(db, seed=5)
     own = await db.prompts.add_server_prompt(GUILD, draft("What are you bringing with you into this room?"), NOW)
     deep_own = await db.prompts.add_server_prompt(
@@ -161,8 +159,7 @@ async def test_the_servers_depth_and_own_prompts_shape_the_draw(db: Database) ->
 
 
 async def test_round_prompts_are_drawn_once_and_kept_across_a_restart(tmp_path: Path) -> None:
-    first = await Database.open(tmp_path / "bot.db")
-    await first.migrate()
+    first = await Store.open(tmp_path / "bot.db")
     circle = await make_circle(first, rounds=3)
     service = service_on(first, seed=3)
     opening = await service.prompt_for_round(circle, GUILD, 1, 3, None)
@@ -173,7 +170,7 @@ async def test_round_prompts_are_drawn_once_and_kept_across_a_restart(tmp_path: 
     assert await service.prompt_for_round(circle, GUILD, 1, 3, None) == opening
     await first.close()
 
-    second = await Database.open(tmp_path / "bot.db")
+    second = await Store.open(tmp_path / "bot.db")
     try:
         service = service_on(second, seed=77)
         assert await service.prompt_for_round(circle, GUILD, 1, 3, None) == opening
@@ -184,7 +181,7 @@ async def test_round_prompts_are_drawn_once_and_kept_across_a_restart(tmp_path: 
         await second.close()
 
 
-async def test_a_chosen_deck_opens_every_round_and_an_unknown_one_falls_back(db: Database) -> None:
+async def test_a_chosen_deck_opens_every_round_and_an_unknown_one_falls_back(db: Store) -> None:
     service = service_on(db, seed=8)
     chosen = await make_circle(db, channel_id=42, rounds=2)
     unknown = await make_circle(db, channel_id=43, rounds=2)
@@ -195,7 +192,7 @@ async def test_a_chosen_deck_opens_every_round_and_an_unknown_one_falls_back(db:
     assert await service.prompt_for_round(unknown, GUILD, 0, 2, None) is None
 
 
-async def test_a_round_whose_server_prompt_was_removed_gets_a_new_one(db: Database) -> None:
+async def test_a_round_whose_server_prompt_was_removed_gets_a_new_one(db: Store) -> None:
     service = service_on(db, seed=2)
     circle = await make_circle(db, rounds=1)
     own = await db.prompts.add_server_prompt(GUILD, draft(), NOW)

@@ -290,7 +290,7 @@ async def test_a_session_long_past_in_downtime_is_missed_by_the_bot_not_by_membe
         assert event["status"] == EVENT_CANCELLED
         assert s.bot is not None
         assert s.bot.scheduler.when("circle-series:1") is not None
-        series = await s.bot.db.series.get(1)
+        series = await s.bot.store.series.get(1)
         assert series is not None and series.next_session == london(2026, 3, 17, 19, 0)
         await until(s, london(2026, 3, 17, 18, 50))
         assert len(cards(s)) == 1  # the next week opens as usual
@@ -321,7 +321,7 @@ async def test_a_when_that_does_not_parse_gets_a_kind_reply_with_examples(tmp_pa
             assert "`every 2 weeks mon 18:30`" in content and "daily" not in content.split("Try")[1], content
         assert "needs a day of the week" in await schedule(s, "daily 09:00")
         assert s.bot is not None
-        assert await s.bot.db.series.active() == []
+        assert await s.bot.store.series.active() == []
         assert s.scheduled_events == {}
 
 
@@ -337,7 +337,7 @@ async def test_a_channel_the_bot_cannot_see_or_post_in_is_refused_with_the_reaso
         await s.feed("CHANNEL_UPDATE", {**general, "guild_id": s.guild["id"]})
         assert "**Send Messages, Embed Links**" in await schedule(s, "weekly tue 19:00", channel="general")
         assert s.bot is not None
-        assert await s.bot.db.series.active() == []
+        assert await s.bot.store.series.active() == []
         assert "Only facilitators" in await schedule(s, "weekly tue 19:00", user="Ken")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.database import Database
+from bot.db.store import Store
 from bot.db.repos.series import EVENT_SCHEDULED, MISSED_BY_BOT, OPENED, PLANNED, SKIPPED
 from bot.domain.circle import CircleSettings, Enforcement
 from bot.domain.recurrence import Recurrence
@@ -22,16 +22,15 @@ S2 = S1 + timedelta(weeks=1)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "series.db")
-    await database.migrate()
+async def db(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(tmp_path / "series.db")
     try:
-        yield database
+        yield store
     finally:
-        await database.close()
+        await store.close()
 
 
-async def add(db: Database, guild_id: int = G, by: int | None = ROSA, name: str = "Grief circle") -> int:
+async def add(db: Store, guild_id: int = G, by: int | None = ROSA, name: str = "Grief circle") -> int:
     return await db.series.add(
         guild_id=guild_id,
         channel_id=guild_id + 20,
@@ -47,7 +46,7 @@ async def add(db: Database, guild_id: int = G, by: int | None = ROSA, name: str 
     )
 
 
-async def test_a_series_reads_back_as_it_was_stored(db: Database) -> None:
+async def test_a_series_reads_back_as_it_was_stored(db: Store) -> None:
     series_id = await add(db)
     series = await db.series.get(series_id)
     assert series is not None
@@ -59,7 +58,7 @@ async def test_a_series_reads_back_as_it_was_stored(db: Database) -> None:
     assert await db.series.active(OTHER_G) == []
 
 
-async def test_every_step_is_claimed_once(db: Database) -> None:
+async def test_every_step_is_claimed_once(db: Store) -> None:
     series_id = await add(db)
     assert await db.series.claim_next(series_id, S1, S2)
     assert not await db.series.claim_next(series_id, S1, S2)  # a second run for the same moment does nothing
@@ -74,7 +73,7 @@ async def test_every_step_is_claimed_once(db: Database) -> None:
     assert session is not None and session.status == OPENED and session.started and not session.reminded
 
 
-async def test_sessions_keep_their_event_and_circle(db: Database) -> None:
+async def test_sessions_keep_their_event_and_circle(db: Store) -> None:
     series_id = await add(db)
     assert await db.series.plan(series_id, G, S1)
     assert not await db.series.plan(series_id, G, S1)
@@ -86,7 +85,7 @@ async def test_sessions_keep_their_event_and_circle(db: Database) -> None:
     assert [s.status for s in await db.series.sessions_from(series_id, S1)] == [PLANNED, SKIPPED]
 
 
-async def test_unscheduling_keeps_the_history_and_forgets_the_opt_ins(db: Database) -> None:
+async def test_unscheduling_keeps_the_history_and_forgets_the_opt_ins(db: Store) -> None:
     series_id = await add(db)
     await db.series.plan(series_id, G, S1)
     await db.series.set_reminder(series_id, G, KEN, True, T0)
@@ -100,7 +99,7 @@ async def test_unscheduling_keeps_the_history_and_forgets_the_opt_ins(db: Databa
     assert not await db.series.claim_next(series_id, S1, S2)  # an ended series never moves on
 
 
-async def test_a_circle_carries_its_series_id(db: Database) -> None:
+async def test_a_circle_carries_its_series_id(db: Store) -> None:
     series_id = await add(db)
     circle_id = await db.circles.create(
         guild_id=G,
@@ -121,12 +120,12 @@ async def test_a_circle_carries_its_series_id(db: Database) -> None:
         facilitator_user_id=None,
         now=T0,
     )
-    rows = await db.fetchall("SELECT id, series_id FROM circles ORDER BY id")
+    rows = await db.db.fetchall("SELECT id, series_id FROM circles ORDER BY id")
     assert [(r["id"], r["series_id"]) for r in rows] == [(circle_id, series_id), (one_off, None)]
 
 
-async def test_privacy_export_and_delete(db: Database) -> None:
-    user_tables = dict(await db.user_tables())
+async def test_privacy_export_and_delete(db: Store) -> None:
+    user_tables = dict(await db.db.user_tables())
     assert user_tables["circle_series"] == ["created_by_user_id"]
     assert user_tables["series_reminders"] == ["user_id"]
     assert "series_sessions" not in user_tables  # sessions name nobody

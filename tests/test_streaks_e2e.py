@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.database import Database
 from bot.db.repos.attendance import AttendanceEvent
+from bot.db.store import Store
 from bot.domain.circle import Status
 from bot.testing import EPHEMERAL, StandIn, user_option
 from tests.circle_helpers import circle_state, open_and_start
@@ -168,8 +168,8 @@ async def test_milestones_are_private_once_and_public_only_by_choice(standin: Fi
     # Lu's DMs are closed: nothing is sent and nothing goes wrong; the milestone still counts as acknowledged.
     assert s.dms_to("Lu") == []
     assert s.bot is not None
-    assert (await s.bot.db.members.get(s.guild_id, s.user_id("Lu"))).milestone == 1
-    assert (await s.bot.db.members.get(s.guild_id, ken)).milestone == 3
+    assert (await s.bot.store.members.get(s.guild_id, s.user_id("Lu"))).milestone == 1
+    assert (await s.bot.store.members.get(s.guild_id, ken)).milestone == 3
 
     # Nothing repeats: a fourth circle crosses no milestone.
     await s.advance(WEEK)
@@ -296,9 +296,8 @@ async def test_a_circle_that_ended_while_the_bot_was_down_still_counts(standin: 
 
 async def test_an_untracked_member_who_leaves_is_still_known_to_have_left(tmp_path: Path) -> None:
     """Voice circles stop keeping people quiet once they leave (`left_circle`): opting out must not change that."""
-    db = await Database.open(tmp_path / "bot.db")
+    db = await Store.open(tmp_path / "bot.db")
     try:
-        await db.migrate()
         now = datetime(2026, 3, 10, 18, tzinfo=UTC)
         circle = await db.circles.create(
             guild_id=1,

@@ -90,12 +90,12 @@ async def test_leaving_the_circle_or_the_channel_unmutes_even_when_seen_again_el
     await s.voice("Lu", None)
     assert muted(s, "Lu")
     assert s.bot is not None
-    [pending] = await s.bot.db.voice.for_member(s.guild_id, s.user_id("Lu"))
+    [pending] = await s.bot.store.voice.for_member(s.guild_id, s.user_id("Lu"))
     assert pending.pending
     # Seen again, in another channel of the server: the bot unmutes at once.
     await s.voice("Lu", STAGE)
     assert not muted(s, "Lu")
-    assert await s.bot.db.voice.for_member(s.guild_id, s.user_id("Lu")) == []
+    assert await s.bot.store.voice.for_member(s.guild_id, s.user_id("Lu")) == []
 
 
 async def test_a_pending_unmute_is_made_after_a_restart(discord_standin: StandIn) -> None:

@@ -56,34 +56,13 @@ def load_migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """The bot's SQLite database. Repositories hang off it as attributes."""
+    """The bot's SQLite database: statements and transactions. It knows no repository (`bot/db/store.py` wires them)."""
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
-        from bot.db.repos.attendance import AttendanceRepo
-        from bot.db.repos.circles import CircleRepo
-        from bot.db.repos.crisis import CrisisRepo
-        from bot.db.repos.guidelines import GuidelinesRepo
-        from bot.db.repos.guilds import GuildConfigRepo
-        from bot.db.repos.members import MemberPrefsRepo
-        from bot.db.repos.onboarding import OnboardingRepo
-        from bot.db.repos.prompts import PromptRepo
-        from bot.db.repos.series import SeriesRepo
-        from bot.db.repos.voice import VoiceRepo
-
-        self.guilds = GuildConfigRepo(self)
-        self.circles = CircleRepo(self)
-        self.attendance = AttendanceRepo(self)
-        self.members = MemberPrefsRepo(self)
-        self.guidelines = GuidelinesRepo(self)
-        self.prompts = PromptRepo(self)
-        self.crisis = CrisisRepo(self)
-        self.voice = VoiceRepo(self)
-        self.series = SeriesRepo(self)
-        self.onboarding = OnboardingRepo(self)
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,7 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Standing, require
+from bot.domain import timezones
 from bot.errors import UserFacingError
+from bot.permissions import readiness
 from bot.replies import send_private
 from cogs.crisis import admin as crisis_admin
 from cogs.guidelines import settings as guideline_settings
@@ -20,19 +20,8 @@ if TYPE_CHECKING:
     from bot.app import CircleBot
 
 
-@lru_cache(maxsize=1)
-def all_timezones() -> tuple[str, ...]:
-    return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC"))
-
-
 def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
-    needle = current.strip().lower().replace(" ", "_")
-    zones = all_timezones()
-    if needle:
-        starts = [z for z in zones if z.lower().startswith(needle) or z.lower().split("/")[-1].startswith(needle)]
-        contains = [z for z in zones if needle in z.lower() and z not in starts]
-        zones = tuple(starts + contains)
-    return [app_commands.Choice(name=z, value=z) for z in zones[:25]]
+    return [app_commands.Choice(name=z, value=z) for z in timezones.matching(current, limit=25)]
 
 
 def format_minutes(seconds: int) -> str:
@@ -47,15 +36,13 @@ def _channel(channel_id: int | None, unset: str = "not set") -> str:
 
 async def settings_overview(bot: CircleBot, guild: discord.Guild) -> str:
     """Every setting of every feature in one view, with what each feature still needs to work."""
-    from cogs.onboarding.setup import readiness
-
     gid = guild.id
-    config = await bot.db.guilds.get(gid)
-    crisis = await bot.db.crisis.settings(gid)
-    moderation = await bot.db.guidelines.settings(gid)
-    rules = await bot.db.guidelines.rules(gid)
-    depth = await bot.db.prompts.max_depth(gid)
-    schedules = await bot.db.prompts.schedules(gid)
+    config = await bot.store.guilds.get(gid)
+    crisis = await bot.store.crisis.settings(gid)
+    moderation = await bot.store.guidelines.settings(gid)
+    rules = await bot.store.guidelines.rules(gid)
+    depth = await bot.store.prompts.max_depth(gid)
+    schedules = await bot.store.prompts.schedules(gid)
     country = bot.resources.for_country(crisis.region) if crisis.region else None
     role = f"<@&{config.facilitator_role_id}>" if config.facilitator_role_id else "not set"
     lines = [
@@ -109,7 +96,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Serve
         assert interaction.guild_id is not None
         if role.is_default():
             raise UserFacingError("@everyone can't be the facilitator role. Pick a role that only facilitators have.")
-        await self.bot.db.guilds.set_facilitator_role(interaction.guild_id, role.id, self.bot.clock.now())
+        await self.bot.store.guilds.set_facilitator_role(interaction.guild_id, role.id, self.bot.clock.now())
         await send_private(interaction, f"Done. People with {role.mention} can now hold circles.")
 
     @app_commands.command(name="timezone", description="Set the server's timezone for schedules and streaks")
@@ -118,12 +105,12 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Serve
         await require(self.bot, interaction, Standing.ADMIN)
         assert interaction.guild_id is not None
         name = tz.strip()
-        if name not in all_timezones():
+        if not timezones.known(name):
             raise UserFacingError(
                 f"I don't know the timezone “{name[:60]}”. Start typing a city, like `Europe/Berlin` or "
                 "`America/New_York`, and pick one from the list."
             )
-        await self.bot.db.guilds.set_timezone(interaction.guild_id, name, self.bot.clock.now())
+        await self.bot.store.guilds.set_timezone(interaction.guild_id, name, self.bot.clock.now())
         await send_private(interaction, f"Done. This server now keeps time in **{name}**.")
 
     @timezone.autocomplete("tz")
@@ -140,7 +127,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Serve
         await require(self.bot, interaction, Standing.ADMIN)
         assert interaction.guild_id is not None
         seconds = round(minutes * 60)
-        await self.bot.db.guilds.set_default_turn_seconds(interaction.guild_id, seconds, self.bot.clock.now())
+        await self.bot.store.guilds.set_default_turn_seconds(interaction.guild_id, seconds, self.bot.clock.now())
         await send_private(
             interaction, f"Done. Turns now last {format_minutes(seconds)} unless a circle says otherwise."
         )

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 async def setup(bot: CircleBot) -> None:
     bot.add_dynamic_items(CircleButton, ListenerSelect)
-    await bot.add_cog(CircleCog(bot))
+    cog = CircleCog(bot)
+    bot.features.circles = cog.service
+    await bot.add_cog(cog)
 
 
 async def teardown(bot: CircleBot) -> None:

@@ -16,7 +16,8 @@ from bot.replies import guard
 from cogs.circles import texts
 
 if TYPE_CHECKING:
-    from cogs.circles.service import CircleService
+    from bot.app import CircleBot
+    from bot.features import CirclesFeature
 
 LABELS = {
     "join": ("Join", discord.ButtonStyle.success),
@@ -30,9 +31,9 @@ LABELS = {
 }
 
 
-def _service(interaction: discord.Interaction) -> CircleService:
-    cog: Any = interaction.client.get_cog("Circles")  # type: ignore[attr-defined]
-    return cog.service  # type: ignore[no-any-return]
+def _service(interaction: discord.Interaction) -> CirclesFeature:
+    bot: CircleBot = interaction.client  # type: ignore[assignment]
+    return bot.features.circles
 
 
 class CircleButton(

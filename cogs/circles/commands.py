@@ -77,16 +77,8 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         loaded = await self.service.active_in(interaction.channel_id or 0)
         await self.service.change(loaded.row.id, step, interaction=interaction, reply=reply)
 
-    def _prompts(self) -> Any:
-        return getattr(self.bot.get_cog("Prompts"), "service", None)
-
     def _deck_id(self, deck: str | None) -> str | None:
-        if deck is None:
-            return None
-        prompts = self._prompts()
-        if prompts is None:
-            raise UserFacingError("Prompt decks aren't available on this bot right now. Open the circle without one.")
-        return str(prompts.deck(deck).id)
+        return None if deck is None else str(self.bot.features.prompts.deck(deck).id)
 
     @app_commands.command(name="start", description="Begin the first round with those who joined")
     @app_commands.describe(
@@ -223,8 +215,7 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
     @open_.autocomplete("deck")
     @schedule.autocomplete("deck")
     async def _deck_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        prompts = self._prompts()
-        return [] if prompts is None else list(prompts.deck_choices(current))
+        return self.bot.features.prompts.deck_choices(current)
 
     @app_commands.command(name="schedules", description="The recurring circles here and when each meets next")
     async def schedules(self, interaction: discord.Interaction) -> None:

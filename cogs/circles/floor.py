@@ -104,7 +104,7 @@ class TextFloor:
     async def reconcile(self, speakers: set[int], *, locked: bool) -> int:
         """Bring the channel's overwrites to what the circle needs now; return how many calls it took."""
         current = _current(self.channel)
-        records = {r.target_id: r for r in await self.bot.db.circles.overwrites(self.circle_id)}
+        records = {r.target_id: r for r in await self.bot.store.circles.overwrites(self.circle_id)}
         guild = self.channel.guild
         targets: list[int] = list(records)
         if locked:
@@ -140,10 +140,10 @@ class TextFloor:
                     await self._delete(target)
                     calls += 1
                 if record is not None:
-                    await self.bot.db.circles.forget_overwrite(self.circle_id, target)
+                    await self.bot.store.circles.forget_overwrite(self.circle_id, target)
                 continue
             if record is None:
-                await self.bot.db.circles.remember_overwrite(
+                await self.bot.store.circles.remember_overwrite(
                     self.circle_id,
                     self.channel.id,
                     role_id=target if original.kind == ROLE else None,
@@ -186,4 +186,4 @@ class TextFloor:
 async def restore_records(bot: CircleBot, circle_id: int, records: list[OverwriteRecord]) -> None:
     """Put back overwrites of a circle whose channel the bot can no longer see in its cache (deleted channel)."""
     for record in records:
-        await bot.db.circles.forget_overwrite(circle_id, record.target_id)
+        await bot.store.circles.forget_overwrite(circle_id, record.target_id)

@@ -143,7 +143,7 @@ class SeriesService:
 
     @property
     def repo(self) -> SeriesRepo:
-        return self.bot.db.series
+        return self.bot.store.series
 
     @property
     def now(self) -> datetime:
@@ -153,7 +153,7 @@ class SeriesService:
         return self._locks.setdefault(series_id, asyncio.Lock())
 
     async def _tz(self, guild_id: int) -> str:
-        return (await self.bot.db.guilds.get(guild_id)).timezone
+        return (await self.bot.store.guilds.get(guild_id)).timezone
 
     # Setting up ---------------------------------------------------------------------------------------------
 

@@ -148,7 +148,7 @@ CARD_EFFECTS = (rules.MemberJoined, rules.MemberLeft, rules.CircleStarted, rules
 class CircleService:
     def __init__(self, bot: CircleBot) -> None:
         self.bot = bot
-        self.keeper = CircleKeeper(bot.db, bot.scheduler, self.on_timer)
+        self.keeper = CircleKeeper(bot.store, bot.scheduler, self.on_timer)
         self.active_by_channel: dict[int, int] = {}
 
     def _lock(self, circle_id: int) -> asyncio.Lock:
@@ -161,7 +161,7 @@ class CircleService:
     # Finding circles ----------------------------------------------------------------------------------------
 
     async def active_in(self, channel_id: int) -> Loaded:
-        row = await self.bot.db.circles.active_in_channel(channel_id)
+        row = await self.bot.store.circles.active_in_channel(channel_id)
         if row is None:
             raise UserFacingError(texts.NO_CIRCLE)
         return Loaded(row, CircleState.from_json(row.state))
@@ -182,7 +182,7 @@ class CircleService:
         deck: str | None,
     ) -> CircleSettings:
         """A circle's settings from `/circle open`'s (or a series') options and the server's defaults."""
-        config = await self.bot.db.guilds.get(guild_id)
+        config = await self.bot.store.guilds.get(guild_id)
         seconds = round(turn_minutes * 60) if turn_minutes is not None else config.default_turn_seconds
         return CircleSettings(
             format=CircleFormat(format),
@@ -224,7 +224,7 @@ class CircleService:
             raise UserFacingError(texts.permission_problem("open a circle there", ", ".join(missing)))
         state = rules.open_circle(settings)
         try:
-            circle_id = await self.bot.db.circles.create(
+            circle_id = await self.bot.store.circles.create(
                 guild_id=channel.guild.id,
                 channel_id=channel.id,
                 channel_kind=kind,
@@ -240,7 +240,7 @@ class CircleService:
         try:
             message = await channel.send(embed=card_embed(state, kind), view=card_view(circle_id, state.status))
         except discord.HTTPException:
-            await self.bot.db.circles.save(
+            await self.bot.store.circles.save(
                 circle_id,
                 status=Status.ENDED.value,
                 state=state.to_json(),
@@ -301,7 +301,7 @@ class CircleService:
     async def _floor(self, row: CircleRow, channel: Any) -> TextFloor | VoiceFloor | StageFloor:
         if row.channel_kind == "stage":
             return StageFloor(self.bot, row.id, channel)
-        config = await self.bot.db.guilds.get(row.guild_id)
+        config = await self.bot.store.guilds.get(row.guild_id)
         if row.channel_kind == "voice":
             return VoiceFloor(self.bot, row.id, channel, config.facilitator_role_id)
         return TextFloor(self.bot, row.id, channel, config.facilitator_role_id)
@@ -323,7 +323,7 @@ class CircleService:
             await floor.reconcile(speakers(state), locked=self._locked(row, state))
             return
         active = state.status in (Status.RUNNING, Status.PAUSED)
-        excused = await self.bot.db.attendance.left_circle(row.id) if active else set()
+        excused = await self.bot.store.attendance.left_circle(row.id) if active else set()
         await floor.reconcile(speakers(state), active=active, excused=excused - set(state.participants))
 
     async def _apply(
@@ -387,12 +387,9 @@ class CircleService:
 
     async def prompt_for_round(self, row: CircleRow, round_: int, settings: CircleSettings) -> str | None:
         """The rendered prompt that opens `round_` (the prompts feature records it), or None without one."""
-        cog = self.bot.get_cog("Prompts")
-        service = getattr(cog, "service", None)
-        if service is None:
-            return None
-        prompt = await service.prompt_for_round(row.id, row.guild_id, round_, settings.rounds, settings.deck)
-        return None if prompt is None else str(service.render(prompt))
+        prompts = self.bot.features.prompts
+        prompt = await prompts.prompt_for_round(row.id, row.guild_id, round_, settings.rounds, settings.deck)
+        return None if prompt is None else prompts.render(prompt)
 
     async def _round_prompts(self, row: CircleRow, tr: Transition) -> dict[int, str]:
         found: dict[int, str] = {}
@@ -426,7 +423,7 @@ class CircleService:
             except discord.HTTPException:
                 pass
         # Read afresh: the facilitator may have deleted their data since (the cached row would still name them).
-        fresh = await self.bot.db.circles.get(row.id)
+        fresh = await self.bot.store.circles.get(row.id)
         facilitator = fresh.facilitator_user_id if fresh is not None else None
         if facilitator is not None:
             try:
@@ -464,7 +461,7 @@ class CircleService:
             async with self._lock(before.row.id):
                 await self._apply(before, tr, now, interaction=None)
         await undo_left_behind(self.bot)
-        for row in await self.bot.db.circles.ended_with_overwrites():
+        for row in await self.bot.store.circles.ended_with_overwrites():
             try:
                 await self.sync_floor(row, CircleState.from_json(row.state))
             except FloorError as exc:
@@ -477,7 +474,7 @@ class CircleService:
         user = interaction.user.id
         if action == "retry":
             # Also after the end: putting the channel back (or lifting a mute) may be what Discord refused.
-            row = await self.bot.db.circles.get(circle_id)
+            row = await self.bot.store.circles.get(circle_id)
             if row is None:
                 raise UserFacingError(texts.ALREADY_CLOSED)
             await access.require_in_guild(self.bot, user, row.guild_id, Standing.FACILITATOR)
@@ -528,9 +525,8 @@ class CircleService:
         )
 
     async def join(self, interaction: discord.Interaction, loaded: Loaded) -> None:
-        from cogs.guidelines.gate import rules_accepted  # the group's agreements come first (cogs/guidelines)
-
-        if not await rules_accepted(self.bot, interaction, lambda again: self.join(again, loaded)):
+        # The group's agreements come first (cogs/guidelines).
+        if not await self.bot.features.guidelines.rules_accepted(interaction, lambda again: self.join(again, loaded)):
             return
         user = interaction.user.id
         reply = texts.JOINED if loaded.state.status == Status.GATHERING else texts.JOINED_MID
@@ -551,7 +547,7 @@ class CircleService:
     async def retry(self, interaction: discord.Interaction, circle_id: int) -> None:
         async with self._lock(circle_id):
             # Read inside the lock: a turn may have changed since the button was pressed.
-            row = await self.bot.db.circles.get(circle_id)
+            row = await self.bot.store.circles.get(circle_id)
             if row is None:
                 raise UserFacingError(texts.ALREADY_CLOSED)
             try:
@@ -646,10 +642,10 @@ class CircleService:
         ):
             return
         now = self.now
-        last = await self.bot.db.circles.last_reminder(circle_id, message.author.id)
+        last = await self.bot.store.circles.last_reminder(circle_id, message.author.id)
         if last is not None and now - last < timedelta(minutes=1):
             return
-        await self.bot.db.circles.set_reminder(circle_id, message.author.id, now)
+        await self.bot.store.circles.set_reminder(circle_id, message.author.id, now)
         try:
             await message.author.send(texts.reminder(f"<#{message.channel.id}>"), allowed_mentions=QUIET)
         except discord.Forbidden:

@@ -80,7 +80,7 @@ class VoiceFloor:
         # A mute the bot still owes someone here from another circle (a pending unmute) becomes this circle's.
         ours = {
             user_id: change
-            for user_id, change in (await self.bot.db.voice.for_guild(guild.id, "mute")).items()
+            for user_id, change in (await self.bot.store.voice.for_guild(guild.id, "mute")).items()
             if user_id in present or (change.circle_id == self.circle_id and not change.pending)
         }
         calls = 0
@@ -98,7 +98,7 @@ class VoiceFloor:
                 calls += 1
                 await refusals.attempt(self._mute(user_id))
             elif quiet and muted and change is not None and (change.pending or change.circle_id != self.circle_id):
-                await self.bot.db.voice.made(guild.id, user_id, "mute", self.circle_id, now)
+                await self.bot.store.voice.made(guild.id, user_id, "mute", self.circle_id, now)
             elif not quiet and change is not None:
                 calls += await refusals.attempt(self._undo(user_id, muted=muted)) or 0
         for user_id in ours.keys() - present.keys():
@@ -110,23 +110,23 @@ class VoiceFloor:
     async def _mute(self, user_id: int) -> None:
         guild_id = self.channel.guild.id
         # Recorded first: if the bot stops right after the call, it still knows this mute is its own to undo.
-        await self.bot.db.voice.made(guild_id, user_id, "mute", self.circle_id, self.bot.clock.now())
+        await self.bot.store.voice.made(guild_id, user_id, "mute", self.circle_id, self.bot.clock.now())
         try:
             connected = await set_mute(self.bot, guild_id, user_id, True)
         except FloorError:
-            await self.bot.db.voice.undone(guild_id, user_id, "mute")
+            await self.bot.store.voice.undone(guild_id, user_id, "mute")
             raise
         if not connected:
-            await self.bot.db.voice.undone(guild_id, user_id, "mute")
+            await self.bot.store.voice.undone(guild_id, user_id, "mute")
 
     async def _undo(self, user_id: int, *, muted: bool) -> int:
         # `muted` comes from discord.py's cache, which lags behind the bot's own last call: with a record of a
         # mute, the unmute is always sent (harmless if they already are), and the record goes only once it is made.
         guild_id = self.channel.guild.id
         if await set_mute(self.bot, guild_id, user_id, False):
-            await self.bot.db.voice.undone(guild_id, user_id, "mute")
+            await self.bot.store.voice.undone(guild_id, user_id, "mute")
         else:
-            await self.bot.db.voice.mark_pending(guild_id, user_id, "mute")
+            await self.bot.store.voice.mark_pending(guild_id, user_id, "mute")
         return 1
 
 
@@ -169,7 +169,7 @@ class StageFloor:
     async def reconcile(self, speakers: set[int], *, active: bool, excused: set[int]) -> int:
         guild = self.channel.guild
         now = self.bot.clock.now()
-        ours = await self.bot.db.voice.for_circle(self.circle_id, "speaker")
+        ours = await self.bot.store.voice.for_circle(self.circle_id, "speaker")
         present: dict[int, discord.Member] = {m.id: m for m in self.channel.members if not m.bot}
         wanted = {u for u in speakers if u in present} if active else set()
         calls = 0
@@ -181,15 +181,15 @@ class StageFloor:
                 if await refusals.attempt(self._suppress(user_id, True)) is None:
                     continue  # refused: still on stage, so still the bot's to undo
             # Someone who left the stage is back in the audience when they return: nothing to undo.
-            await self.bot.db.voice.undone(guild.id, user_id, "speaker")
+            await self.bot.store.voice.undone(guild.id, user_id, "speaker")
         for user_id in sorted(wanted - ours.keys()):
             member = present[user_id]
             if member.voice is not None and not member.voice.suppress and not member.voice.requested_to_speak_at:
                 continue  # already a speaker before the circle (a stage moderator, say): not the bot's to change
-            await self.bot.db.voice.made(guild.id, user_id, "speaker", self.circle_id, now)
+            await self.bot.store.voice.made(guild.id, user_id, "speaker", self.circle_id, now)
             calls += 1
             if await refusals.attempt(self._suppress(user_id, False)) is None:
-                await self.bot.db.voice.undone(guild.id, user_id, "speaker")
+                await self.bot.store.voice.undone(guild.id, user_id, "speaker")
         refusals.raise_first()
         return calls
 
@@ -212,7 +212,7 @@ async def undo_pending(bot: CircleBot, member: discord.Member) -> None:
 
     Owed: a pending unmute, or a mute made for a circle that has ended (say an unmute Discord refused at the end).
     """
-    change = await bot.db.voice.owed_unmute(member.guild.id, member.id)
+    change = await bot.store.voice.owed_unmute(member.guild.id, member.id)
     if change is not None:
         if member.voice is None or member.voice.channel is None:
             return
@@ -222,27 +222,27 @@ async def undo_pending(bot: CircleBot, member: discord.Member) -> None:
             log.warning("could not make a pending unmute in server %s: %s", member.guild.id, exc)
             return
         if done:
-            await bot.db.voice.undone(member.guild.id, member.id, "mute")
+            await bot.store.voice.undone(member.guild.id, member.id, "mute")
 
 
 async def undo_left_behind(bot: CircleBot) -> None:
     """At start-up: undo what circles that are no longer active left behind (they may have ended while down)."""
-    for change in await bot.db.voice.left_behind():
+    for change in await bot.store.voice.left_behind():
         guild = bot.get_guild(change.guild_id)
         member = guild.get_member(change.user_id) if guild is not None else None
         channel = member.voice.channel if member is not None and member.voice is not None else None
         try:
             if change.kind == "speaker":
-                circle = await bot.db.circles.get(change.circle_id)
+                circle = await bot.store.circles.get(change.circle_id)
                 same_stage = circle is not None and channel is not None and channel.id == circle.channel_id
                 if member is not None and isinstance(channel, discord.StageChannel) and same_stage:
                     await bot.http.edit_voice_state(
                         change.guild_id, change.user_id, {"channel_id": channel.id, "suppress": True}
                     )
-                await bot.db.voice.undone(change.guild_id, change.user_id, "speaker")
+                await bot.store.voice.undone(change.guild_id, change.user_id, "speaker")
             elif channel is not None and await set_mute(bot, change.guild_id, change.user_id, False):
-                await bot.db.voice.undone(change.guild_id, change.user_id, "mute")
+                await bot.store.voice.undone(change.guild_id, change.user_id, "mute")
             else:
-                await bot.db.voice.mark_pending(change.guild_id, change.user_id, "mute")
+                await bot.store.voice.mark_pending(change.guild_id, change.user_id, "mute")
         except (FloorError, discord.HTTPException) as exc:
             log.warning("could not undo a voice change in server %s after a restart: %s", change.guild_id, exc)

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 async def setup(bot: CircleBot) -> None:
     bot.add_dynamic_items(CheckInButton, ReachOutButton)
-    await bot.add_cog(ResourcesCog(bot))
+    cog = ResourcesCog(bot)
+    bot.features.crisis = cog.care
+    await bot.add_cog(cog)
 
 
 async def teardown(bot: CircleBot) -> None:

@@ -41,7 +41,7 @@ SCOPE_DONE = {
 
 async def set_scope(bot: CircleBot, interaction: discord.Interaction, scope: str) -> None:
     assert interaction.guild_id is not None
-    await bot.db.crisis.set_scope(interaction.guild_id, scope, bot.clock.now())
+    await bot.store.crisis.set_scope(interaction.guild_id, scope, bot.clock.now())
     await send_private(interaction, SCOPE_DONE[scope])
 
 
@@ -49,7 +49,7 @@ async def set_alerts(bot: CircleBot, interaction: discord.Interaction, channel: 
     guild = interaction.guild
     assert guild is not None
     if channel is None:
-        await bot.db.crisis.set_alert_channel(guild.id, None, bot.clock.now())
+        await bot.store.crisis.set_alert_channel(guild.id, None, bot.clock.now())
         await send_private(
             interaction,
             "Done. Crisis alerts are off. Members who seem to be in crisis still get a private check-in, and "
@@ -78,19 +78,19 @@ async def set_alerts(bot: CircleBot, interaction: discord.Interaction, channel: 
             f"Discord didn't let me post in {channel.mention}, so I didn't turn alerts on. Please check my "
             "permissions there and try again."
         ) from None
-    await bot.db.crisis.set_alert_channel(guild.id, channel.id, bot.clock.now())
+    await bot.store.crisis.set_alert_channel(guild.id, channel.id, bot.clock.now())
     lines = [
         f"Done. When a message suggests someone may be in immediate danger, I'll post a private alert in "
         f"{channel.mention}: who, how urgent, and a link to the message (never a copy of it), with an "
         "**I'll reach out** button. “Talk to a facilitator” requests go there too.",
     ]
-    config = await bot.db.guilds.get(guild.id)
+    config = await bot.store.guilds.get(guild.id)
     role = guild.get_role(config.facilitator_role_id) if config.facilitator_role_id else None
     if role is None:
         lines.append("Tip: set `/config facilitator-role` and alerts will ping that role.")
     elif not channel.permissions_for(role).view_channel:
         lines.append(f"Note: {role.mention} can't see {channel.mention} yet, so facilitators would miss alerts.")
-    if (await bot.db.crisis.settings(guild.id)).scope == "off":
+    if (await bot.store.crisis.settings(guild.id)).scope == "off":
         lines.append("The crisis screen is off, so only “Talk to a facilitator” requests will arrive for now.")
     await send_private(interaction, "\n".join(lines))
 
@@ -99,7 +99,7 @@ async def set_region(bot: CircleBot, interaction: discord.Interaction, country: 
     assert interaction.guild_id is not None
     value = country.strip()
     if value == CLEAR:
-        await bot.db.crisis.set_region(interaction.guild_id, None, bot.clock.now())
+        await bot.store.crisis.set_region(interaction.guild_id, None, bot.clock.now())
         await send_private(
             interaction,
             "Done. No region is set: members who haven't chosen a country see international directories.",
@@ -111,7 +111,7 @@ async def set_region(bot: CircleBot, interaction: discord.Interaction, country: 
             f"I don't have checked helplines for “{value[:60]}” yet. Start typing a country and pick one from the "
             "list; members elsewhere always see international directories."
         )
-    await bot.db.crisis.set_region(interaction.guild_id, found.code, bot.clock.now())
+    await bot.store.crisis.set_region(interaction.guild_id, found.code, bot.clock.now())
     await send_private(
         interaction,
         f"Done. Members who haven't chosen their own country (`/resources set-country`) will see helplines for "

@@ -16,7 +16,8 @@ from bot.replies import guard
 from cogs.crisis import texts
 
 if TYPE_CHECKING:
-    from cogs.crisis.care import CrisisCare
+    from bot.app import CircleBot
+    from bot.features import CrisisFeature
 
 CHECK_IN_ACTIONS = {
     "talk": (texts.TALK_LABEL, discord.ButtonStyle.primary),
@@ -25,9 +26,9 @@ CHECK_IN_ACTIONS = {
 }
 
 
-def _care(interaction: discord.Interaction) -> CrisisCare:
-    cog: Any = interaction.client.get_cog("Crisis")  # type: ignore[attr-defined]
-    return cog.care  # type: ignore[no-any-return]
+def _care(interaction: discord.Interaction) -> CrisisFeature:
+    bot: CircleBot = interaction.client  # type: ignore[assignment]
+    return bot.features.crisis
 
 
 class CheckInButton(

@@ -1,7 +1,7 @@
 """Crisis care's shell: which messages are read, the private check-in, facilitator alerts, and the buttons' work.
 
 The screen itself (`bot.screen`, pure domain code) decides the tier; this module decides whom to tell, through the
-24-hour record in `bot.db.crisis`. It never deletes, warns, reacts or replies in public, never copies a message
+24-hour record in `bot.store.crisis`. It never deletes, warns, reacts or replies in public, never copies a message
 anywhere, and never writes to a mod log: the only place a message is referenced is a facilitator alert, by link.
 """
 
@@ -53,8 +53,8 @@ class CrisisCare:
         return Place(None)
 
     async def place_of(self, guild_id: int, user_id: int) -> Place:
-        prefs = await self.bot.db.crisis.prefs(guild_id, user_id)
-        settings = await self.bot.db.crisis.settings(guild_id)
+        prefs = await self.bot.store.crisis.prefs(guild_id, user_id)
+        settings = await self.bot.store.crisis.settings(guild_id)
         return self.place(prefs, settings)
 
     # Reading messages -----------------------------------------------------------------------------------------
@@ -65,19 +65,19 @@ class CrisisCare:
             return False
         if settings.scope == "server":
             return True
-        return await self.bot.db.circles.active_in_channel(message.channel.id) is not None
+        return await self.bot.store.circles.active_in_channel(message.channel.id) is not None
 
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is None or message.author.bot or message.webhook_id is not None or not message.content:
             return
         if not isinstance(message.author, discord.Member):
             return
-        settings = await self.bot.db.crisis.settings(message.guild.id)
+        settings = await self.bot.store.crisis.settings(message.guild.id)
         # Scope and consent come before the screen: a message out of scope, or from a member who opted out, is
         # never read.
         if not await self.in_scope(message, settings):
             return
-        prefs = await self.bot.db.crisis.prefs(message.guild.id, message.author.id)
+        prefs = await self.bot.store.crisis.prefs(message.guild.id, message.author.id)
         if prefs.screen_off:
             return
         finding = self.bot.screen.check(message.content)
@@ -100,7 +100,7 @@ class CrisisCare:
         now = self.now
         alerts_on = settings.alert_channel_id is not None
         outcome = texts.DM_RECENT
-        if await self.bot.db.crisis.claim_dm(guild.id, member.id, tier, categories, now) is not None:
+        if await self.bot.store.crisis.claim_dm(guild.id, member.id, tier, categories, now) is not None:
             outcome = await self.send_check_in(member, tier, self.place(prefs, settings), alerts_on)
         if tier >= 3 and alerts_on:
             await self.alert(message, member, tier, categories, settings, outcome)
@@ -137,7 +137,7 @@ class CrisisCare:
         dm_outcome: str,
     ) -> None:
         guild = member.guild
-        claim = await self.bot.db.crisis.claim_alert(guild.id, member.id, tier, categories, self.now)
+        claim = await self.bot.store.crisis.claim_alert(guild.id, member.id, tier, categories, self.now)
         if claim is None:
             return
         content = texts.alert(
@@ -149,7 +149,7 @@ class CrisisCare:
         )
         if not await self.post_for_facilitators(guild, settings, content):
             # Let the next message try again rather than stay silent for a day.
-            await self.bot.db.crisis.forget(claim)
+            await self.bot.store.crisis.forget(claim)
 
     async def post_for_facilitators(self, guild: discord.Guild, settings: CrisisSettings, content: str) -> bool:
         """Post in the private alert channel, pinging the facilitator role only; False if that was not possible."""
@@ -157,7 +157,7 @@ class CrisisCare:
         if not isinstance(channel, discord.TextChannel):
             log.warning("crisis alert channel of server %s is gone", guild.id)
             return False
-        config = await self.bot.db.guilds.get(guild.id)
+        config = await self.bot.store.guilds.get(guild.id)
         role = guild.get_role(config.facilitator_role_id) if config.facilitator_role_id else None
         if role is not None:
             content = f"{role.mention} {content}"
@@ -173,7 +173,7 @@ class CrisisCare:
 
     async def prune(self) -> None:
         """Delete what the rate limit no longer needs, and come back when the next row expires."""
-        next_expiry = await self.bot.db.crisis.prune(self.now)
+        next_expiry = await self.bot.store.crisis.prune(self.now)
         if next_expiry is None:
             self.bot.scheduler.cancel(PRUNE_JOB)
         else:
@@ -186,14 +186,14 @@ class CrisisCare:
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             raise UserFacingError("I can't reach that server any more.")
-        settings = await self.bot.db.crisis.settings(guild_id)
+        settings = await self.bot.store.crisis.settings(guild_id)
         place = await self.place_of(guild_id, interaction.user.id)
         content = texts.talk_alert(member_id=interaction.user.id, tier=tier)
         if settings.alert_channel_id is not None and await self.post_for_facilitators(guild, settings, content):
             await interaction.response.edit_message(view=check_in_view(guild_id, tier, talk_done=True))
             await send_private(interaction, texts.talk_sent(place))
             return
-        config = await self.bot.db.guilds.get(guild_id)
+        config = await self.bot.store.guilds.get(guild_id)
         role = guild.get_role(config.facilitator_role_id) if config.facilitator_role_id else None
         await send_private(
             interaction,
@@ -209,7 +209,7 @@ class CrisisCare:
         await send_private(interaction, texts.resources_text(self.bot.resources, place))
 
     async def okay(self, interaction: discord.Interaction, guild_id: int, tier: int) -> None:
-        await self.bot.db.crisis.record_okay(guild_id, interaction.user.id, tier, self.now)
+        await self.bot.store.crisis.record_okay(guild_id, interaction.user.id, tier, self.now)
         await send_private(interaction, texts.OKAY_REPLY)
         await self.prune()
 

@@ -120,14 +120,14 @@ class ResourcesCog(
         guild_id, user_id, now = interaction.guild_id, interaction.user.id, self.bot.clock.now()
         value = country.strip()
         if value == CLEAR:
-            await self.bot.db.crisis.set_country(guild_id, user_id, None, now)
-            settings = await self.bot.db.crisis.settings(guild_id)
+            await self.bot.store.crisis.set_country(guild_id, user_id, None, now)
+            settings = await self.bot.store.crisis.settings(guild_id)
             region = self.bot.resources.for_country(settings.region) if settings.region else None
             follow = f"this server's region, **{region.name}**" if region else "international directories"
             await send_private(interaction, f"Done. I've forgotten your country, so I'll show you {follow}.")
             return
         if value == OTHER_COUNTRY:
-            await self.bot.db.crisis.set_country(guild_id, user_id, OTHER_COUNTRY, now)
+            await self.bot.store.crisis.set_country(guild_id, user_id, OTHER_COUNTRY, now)
             await send_private(
                 interaction,
                 "Done. I'll show you international directories that list helplines in almost every country.",
@@ -139,7 +139,7 @@ class ResourcesCog(
                 f"I don't have checked helplines for “{value[:60]}” yet. Pick a country from the list, or choose "
                 "“Somewhere not listed here” and I'll show you international directories instead."
             )
-        await self.bot.db.crisis.set_country(guild_id, user_id, found.code, now)
+        await self.bot.store.crisis.set_country(guild_id, user_id, found.code, now)
         await send_private(interaction, f"Done. When I share helplines with you, they'll be for **{found.name}**.")
 
     @set_country.autocomplete("country")
@@ -155,7 +155,7 @@ class ResourcesCog(
         await require(self.bot, interaction, Standing.MEMBER)
         assert interaction.guild_id is not None
         off = setting.value == "off"
-        await self.bot.db.crisis.set_screen_off(interaction.guild_id, interaction.user.id, off, self.bot.clock.now())
+        await self.bot.store.crisis.set_screen_off(interaction.guild_id, interaction.user.id, off, self.bot.clock.now())
         if off:
             await send_private(
                 interaction,
@@ -164,7 +164,7 @@ class ResourcesCog(
                 "this back on.",
             )
             return
-        settings = await self.bot.db.crisis.settings(interaction.guild_id)
+        settings = await self.bot.store.crisis.settings(interaction.guild_id)
         if settings.scope == "off":
             where = "This server has the screen turned off right now, so I'm not reading anything."
         else:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 async def setup(bot: CircleBot) -> None:
     service = GuidelineService(bot)
+    bot.features.guidelines = service
     bot.add_dynamic_items(AgreeButton)
     await bot.add_cog(RulesCog(bot, service))
     await bot.add_cog(FilterCog(bot, service))

@@ -86,7 +86,7 @@ class FilterCog(commands.GroupCog, name="Filters", group_name="filter", group_de
             same = normalize(rule.text) == folded if folded is not None else rule.text == text
             if same and rule.scope == filter_scope:
                 raise UserFacingError(texts.FILTER_DUPLICATE.format(id=rule.id))
-        filter_id = await self.bot.db.guidelines.add_filter(
+        filter_id = await self.bot.store.guidelines.add_filter(
             guild.id, kind=filter_kind, text=text, action=filter_action, scope=filter_scope, now=self.service.now
         )
         self.service.forget_filters(guild.id)
@@ -103,7 +103,7 @@ class FilterCog(commands.GroupCog, name="Filters", group_name="filter", group_de
         if filter_action != FilterAction.ALERT and not (perms.manage_messages or perms.administrator):
             lines.append(texts.NEEDS_MANAGE_MESSAGES)
         if filter_action == FilterAction.WARN and not (perms.moderate_members or perms.administrator):
-            settings = await self.bot.db.guidelines.settings(guild.id)
+            settings = await self.bot.store.guidelines.settings(guild.id)
             if any(rung.action == LadderAction.TIMEOUT for rung in settings.ladder):
                 lines.append(texts.NEEDS_TIMEOUT_MEMBERS)
         await send_private(interaction, "\n".join(lines))
@@ -116,7 +116,7 @@ class FilterCog(commands.GroupCog, name="Filters", group_name="filter", group_de
         filter_id = _parse_id(filter)
         compiled = await self.service.filters(interaction.guild_id)
         rule = compiled.rules.get(filter_id) if filter_id is not None else None
-        if rule is None or not await self.bot.db.guidelines.remove_filter(interaction.guild_id, rule.id):
+        if rule is None or not await self.bot.store.guidelines.remove_filter(interaction.guild_id, rule.id):
             raise UserFacingError(texts.FILTER_UNKNOWN)
         self.service.forget_filters(interaction.guild_id)
         await send_private(interaction, f"Removed {texts.describe_filter(rule)}.")

@@ -26,24 +26,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The `/rules` cog, which also holds the shared service (the setup wizard finds it under this name too).
+# The `/rules` cog's name.
 COG_NAME = "Guidelines"
 
 
-def _service(client: Any) -> GuidelineService | None:
-    cog: Any = client.get_cog(COG_NAME)
-    return cog.service if cog is not None else None
-
-
-async def rules_accepted(bot: CircleBot, interaction: discord.Interaction, then: Then) -> bool:
+async def rules_accepted(service: GuidelineService, interaction: discord.Interaction, then: Then) -> bool:
     """True when the person may go on; otherwise the agreements were offered and `then` runs after "I agree"."""
-    service = _service(bot)
-    if service is None or interaction.guild_id is None:
+    bot = service.bot
+    if interaction.guild_id is None:
         return True
-    rules = await bot.db.guidelines.rules(interaction.guild_id)
+    rules = await bot.store.guidelines.rules(interaction.guild_id)
     if rules is None:
         return True
-    accepted = await bot.db.guidelines.accepted_version(interaction.guild_id, interaction.user.id)
+    accepted = await bot.store.guidelines.accepted_version(interaction.guild_id, interaction.user.id)
     if accepted == rules.version:
         return True
     token = service.gate.hold(interaction.user.id, then)
@@ -72,7 +67,8 @@ class AgreeButton(
         return cls(int(match["version"]), int(match["token"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await guard(interaction, agree(interaction, self.version, self.token))
+        bot: CircleBot = interaction.client  # type: ignore[assignment]
+        await guard(interaction, bot.features.guidelines.agree(interaction, self.version, self.token))
 
 
 def agree_view(version: int, token: int = 0) -> discord.ui.View:
@@ -81,13 +77,11 @@ def agree_view(version: int, token: int = 0) -> discord.ui.View:
     return view
 
 
-async def agree(interaction: discord.Interaction, version: int, token: int) -> None:
-    client: Any = interaction.client
-    bot: CircleBot = client
-    service = _service(bot)
-    if interaction.guild_id is None or service is None:
+async def agree(service: GuidelineService, interaction: discord.Interaction, version: int, token: int) -> None:
+    bot = service.bot
+    if interaction.guild_id is None:
         raise UserFacingError("That works inside a server, not in direct messages.")
-    rules = await bot.db.guidelines.rules(interaction.guild_id)
+    rules = await bot.store.guidelines.rules(interaction.guild_id)
     if rules is None:
         await interaction.response.edit_message(content=texts.RULES_GONE, embed=None, view=None)
         then = service.gate.release(token, interaction.user.id)
@@ -100,7 +94,7 @@ async def agree(interaction: discord.Interaction, version: int, token: int) -> N
             content=texts.RULES_CHANGED_MEANWHILE, embed=rules_embed(rules), view=agree_view(rules.version, token)
         )
         return
-    await bot.db.guidelines.accept(interaction.guild_id, interaction.user.id, version, bot.clock.now())
+    await bot.store.guidelines.accept(interaction.guild_id, interaction.user.id, version, bot.clock.now())
     then = service.gate.release(token, interaction.user.id)
     await interaction.response.edit_message(
         content=texts.AGREED if then is not None else texts.AGREED_NOTHING_PENDING, view=None

@@ -57,7 +57,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
             raise UserFacingError(refusal)
         rule_text = None
         if rule is not None:
-            rules = await self.bot.db.guidelines.rules(guild.id)
+            rules = await self.bot.store.guidelines.rules(guild.id)
             if rules is None or rule > len(rules.rules):
                 raise UserFacingError(texts.UNKNOWN_RULE.format(number=rule))
             rule_text = rules.rules[rule - 1]
@@ -114,7 +114,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
     ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
-        rules = await self.bot.db.guidelines.rules(interaction.guild_id)
+        rules = await self.bot.store.guidelines.rules(interaction.guild_id)
         if rules is None:
             return []
         needle = current.strip().lower()
@@ -133,7 +133,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
         else:
             await require(self.bot, interaction, Standing.MEMBER)
         assert interaction.guild_id is not None
-        repo = self.bot.db.guidelines
+        repo = self.bot.store.guidelines
         cases = await repo.warnings(interaction.guild_id, member.id)
         if not cases:
             await send_private(interaction, texts.NO_WARNINGS.format(member=member.mention))
@@ -172,7 +172,7 @@ class ModerationCog(commands.Cog, name="Moderation"):
         await require(self.bot, interaction, Standing.FACILITATOR)
         guild = interaction.guild
         assert guild is not None
-        found = await self.bot.db.guidelines.case(guild.id, case)
+        found = await self.bot.store.guidelines.case(guild.id, case)
         if found is None:
             raise UserFacingError(texts.NO_SUCH_CASE.format(number=case))
         if found.kind != "warning":

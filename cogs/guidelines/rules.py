@@ -72,7 +72,7 @@ class AdoptView(GuardedView):
         await require(self.service.bot, interaction, Standing.ADMIN)
         await self.service.save_rules(interaction, DEFAULT_RULES, 0)
         assert interaction.guild_id is not None
-        saved = await self.service.bot.db.guidelines.rules(interaction.guild_id)
+        saved = await self.service.bot.store.guidelines.rules(interaction.guild_id)
         embed = rules_embed(saved) if saved is not None else None
         await interaction.response.edit_message(content=texts.RULES_ADOPTED, embed=embed, view=None)
 
@@ -98,12 +98,12 @@ class RulesCog(commands.GroupCog, name=COG_NAME, group_name="rules", group_descr
     async def show(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
         assert interaction.guild_id is not None
-        rules = await self.bot.db.guidelines.rules(interaction.guild_id)
+        rules = await self.bot.store.guidelines.rules(interaction.guild_id)
         if rules is None:
             admin = await standing_of(self.bot, interaction) >= Standing.ADMIN
             await send_private(interaction, texts.NO_RULES_ADMIN if admin else texts.NO_RULES)
             return
-        accepted = await self.bot.db.guidelines.accepted_version(interaction.guild_id, interaction.user.id)
+        accepted = await self.bot.store.guidelines.accepted_version(interaction.guild_id, interaction.user.id)
         if accepted == rules.version:
             await send_private(interaction, texts.AGREED_ALREADY, embed=rules_embed(rules))
         else:
@@ -115,7 +115,7 @@ class RulesCog(commands.GroupCog, name=COG_NAME, group_name="rules", group_descr
     async def edit(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.ADMIN)
         assert interaction.guild_id is not None
-        rules = await self.bot.db.guidelines.rules(interaction.guild_id)
+        rules = await self.bot.store.guidelines.rules(interaction.guild_id)
         if rules is None:
             await send_private(
                 interaction,

@@ -35,7 +35,7 @@ from bot.domain.guidelines import (
 )
 from bot.errors import UserFacingError
 from bot.replies import QUIET
-from cogs.guidelines import texts
+from cogs.guidelines import gate, texts
 from cogs.guidelines.embeds import case_embed
 
 if TYPE_CHECKING:
@@ -119,6 +119,8 @@ def warn_refusal(guild: discord.Guild, actor: discord.Member, target: discord.Me
 
 
 class GuidelineService:
+    """What the guidelines offer the other features (`bot.features.guidelines`), and the work behind its commands."""
+
     def __init__(self, bot: CircleBot) -> None:
         self.bot = bot
         self.gate = Gate()
@@ -128,12 +130,20 @@ class GuidelineService:
     def now(self) -> datetime:
         return self.bot.clock.now()
 
+    # The rules gate (cogs/guidelines/gate.py) ------------------------------------------------------------------
+
+    async def rules_accepted(self, interaction: discord.Interaction, then: Then) -> bool:
+        return await gate.rules_accepted(self, interaction, then)
+
+    async def agree(self, interaction: discord.Interaction, version: int, token: int) -> None:
+        await gate.agree(self, interaction, version, token)
+
     # Filters ------------------------------------------------------------------------------------------------
 
     async def filters(self, guild_id: int) -> CompiledFilters:
         compiled = self._filters.get(guild_id)
         if compiled is None:
-            rules = await self.bot.db.guidelines.filters(guild_id)
+            rules = await self.bot.store.guidelines.filters(guild_id)
             compiled = CompiledFilters(FilterSet.build(rules), {rule.id: rule for rule in rules})
             self._filters[guild_id] = compiled
         return compiled
@@ -159,7 +169,7 @@ class GuidelineService:
         if not hits:
             return
         circles_only = any(compiled.rules[hit.rule_id].scope == FilterScope.CIRCLES for hit in hits)
-        if circles_only and await self.bot.db.circles.active_in_channel(message.channel.id) is None:
+        if circles_only and await self.bot.store.circles.active_in_channel(message.channel.id) is None:
             hits = tuple(hit for hit in hits if compiled.rules[hit.rule_id].scope == FilterScope.SERVER)
             if not hits:
                 return
@@ -248,8 +258,8 @@ class GuidelineService:
 
     async def plan(self, guild_id: int, user_id: int, points: int) -> tuple[ModerationSettings, int, LadderRung | None]:
         """The settings, the member's active points before this warning, and the rung it would climb."""
-        settings = await self.bot.db.guidelines.settings(guild_id)
-        records = [case.as_warning() for case in await self.bot.db.guidelines.warnings(guild_id, user_id)]
+        settings = await self.bot.store.guidelines.settings(guild_id)
+        records = [case.as_warning() for case in await self.bot.store.guidelines.warnings(guild_id, user_id)]
         before = active_points(records, self.now, settings.expiry)
         return settings, before, rung_for(before, before + points, settings.ladder)
 
@@ -381,11 +391,11 @@ class GuidelineService:
             NewCase(kind="pardon", user_id=warning.user_id, actor_user_id=actor_id, refers_to=warning.number),
             record_only=True,
         )
-        if not await self.bot.db.guidelines.mark_pardoned(guild.id, warning.number, pardon.number, self.now):
+        if not await self.bot.store.guidelines.mark_pardoned(guild.id, warning.number, pardon.number, self.now):
             log.info("case %s was pardoned twice at once; keeping the first", warning.number)
         problem: str | None = None
         lifted = False
-        timeout = await self.bot.db.guidelines.timeout_from(guild.id, warning.number)
+        timeout = await self.bot.store.guidelines.timeout_from(guild.id, warning.number)
         running = (
             timeout is not None and timeout.duration is not None and timeout.created_at + timeout.duration > self.now
         )
@@ -433,7 +443,7 @@ class GuidelineService:
         """Store a new version, log it as a case; return the version. Refuses kindly when nothing would change."""
         guild = interaction.guild
         assert guild is not None
-        repo = self.bot.db.guidelines
+        repo = self.bot.store.guidelines
         current = await repo.rules(guild.id)
         if current is not None and current.version == expected_version and current.rules == rules:
             raise UserFacingError(texts.RULES_UNCHANGED.format(version=current.version))
@@ -454,7 +464,7 @@ class GuidelineService:
     async def save_rules_from_setup(self, interaction: discord.Interaction, rules: tuple[str, ...]) -> int:
         """For the setup wizard: save over whatever version is current; the same list again keeps its version."""
         assert interaction.guild_id is not None
-        current = await self.bot.db.guidelines.rules(interaction.guild_id)
+        current = await self.bot.store.guidelines.rules(interaction.guild_id)
         if current is not None and current.rules == rules:
             return current.version
         return await self.save_rules(interaction, rules, current.version if current else 0)
@@ -475,7 +485,7 @@ class GuidelineService:
         alert_owner_if_no_log: bool = False,
     ) -> Case:
         """Record a numbered case and post it to the mod log (unless `record_only`: the caller posts it)."""
-        case = await self.bot.db.guidelines.open_case(guild.id, new, self.now)
+        case = await self.bot.store.guidelines.open_case(guild.id, new, self.now)
         if not record_only:
             await self.post_case(
                 guild,
@@ -502,7 +512,7 @@ class GuidelineService:
         jump_url: str | None = None,
         alert_owner_if_no_log: bool = False,
     ) -> None:
-        settings = await self.bot.db.guidelines.settings(guild.id)
+        settings = await self.bot.store.guidelines.settings(guild.id)
         embed = case_embed(
             case,
             note=note,
@@ -520,7 +530,7 @@ class GuidelineService:
             except discord.HTTPException as exc:
                 log.warning("guild %s: could not post case %s to the mod log (%s)", guild.id, case.number, exc.status)
             else:
-                await self.bot.db.guidelines.set_log_message(guild.id, case.number, message.id)
+                await self.bot.store.guidelines.set_log_message(guild.id, case.number, message.id)
                 return
         if alert_owner_if_no_log:
             owner = guild.owner or self.bot.get_user(guild.owner_id or 0)

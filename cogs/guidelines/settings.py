@@ -56,13 +56,13 @@ async def set_mod_log(bot: CircleBot, interaction: discord.Interaction, channel:
             f"Discord didn't let me post in {target.mention}, so I didn't change the mod log. "
             "Please check my permissions there and try again."
         ) from None
-    await bot.db.guidelines.set_mod_log(guild.id, target.id, bot.clock.now())
+    await bot.store.guidelines.set_mod_log(guild.id, target.id, bot.clock.now())
     await send_private(interaction, f"Done. Cases will be posted in {target.mention}.")
 
 
 async def set_warn_expiry(bot: CircleBot, interaction: discord.Interaction, days: int) -> None:
     assert interaction.guild_id is not None
-    await bot.db.guidelines.set_warn_expiry(interaction.guild_id, days, bot.clock.now())
+    await bot.store.guidelines.set_warn_expiry(interaction.guild_id, days, bot.clock.now())
     await send_private(
         interaction,
         f"Done. A warning's points now count for {days} day{'s' if days != 1 else ''}; "
@@ -74,17 +74,17 @@ async def set_appeal(bot: CircleBot, interaction: discord.Interaction, text: str
     assert interaction.guild_id is not None
     cleaned = text.strip()
     if cleaned.lower() == "default":
-        await bot.db.guidelines.set_appeal_text(interaction.guild_id, None, bot.clock.now())
+        await bot.store.guidelines.set_appeal_text(interaction.guild_id, None, bot.clock.now())
         await send_private(interaction, f"Done. Warned members will read:\n> {texts.DEFAULT_APPEAL}")
         return
-    await bot.db.guidelines.set_appeal_text(interaction.guild_id, cleaned, bot.clock.now())
+    await bot.store.guidelines.set_appeal_text(interaction.guild_id, cleaned, bot.clock.now())
     await send_private(interaction, f"Done. Warned members will read:\n> {cleaned}")
 
 
 async def set_ladder(bot: CircleBot, interaction: discord.Interaction, steps: str | None) -> None:
     guild = interaction.guild
     assert guild is not None
-    repo = bot.db.guidelines
+    repo = bot.store.guidelines
     if steps is None:
         settings = await repo.settings(guild.id)
         shown = (

@@ -16,8 +16,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Standing, require
+from bot.domain import timezones
 from bot.errors import UserFacingError
-from bot.permissions import REQUIRED_PERMISSIONS, Need, describe, invite_url, missing_in
+from bot.permissions import readiness
 from bot.replies import QUIET, GuardedView, report_error, send_private
 
 if TYPE_CHECKING:
@@ -60,34 +61,6 @@ COMMON_ZONES = (
     "America/Los_Angeles",
 )
 TURN_CHOICES = (1, 2, 3, 4, 5, 7, 10)
-
-TEXT_NEEDS = ("view_channel", "send_messages", "embed_links", "manage_roles")
-VOICE_NEEDS = ("view_channel", "send_messages", "embed_links", "mute_members")
-NEEDS = {need.flag: need for need in REQUIRED_PERMISSIONS}
-
-
-def channel_needs(channel: Any) -> tuple[Need, ...]:
-    flags = VOICE_NEEDS if isinstance(channel, discord.VoiceChannel | discord.StageChannel) else TEXT_NEEDS
-    return tuple(NEEDS[flag] for flag in flags)
-
-
-def readiness(guild: discord.Guild, application_id: int | None) -> str:
-    """What the bot lacks, per circle channel and server-wide, in words; or that all is ready."""
-    lines: list[str] = []
-    channels = [c for c in guild.channels if isinstance(c, discord.TextChannel | discord.VoiceChannel)]
-    for channel in sorted(channels, key=lambda c: (c.position, c.id)):
-        missing = missing_in(channel.permissions_for(guild.me), channel_needs(channel))
-        if missing:
-            lines.append(f"{channel.mention} is missing:\n{describe(missing)}")
-    server_missing = missing_in(guild.me.guild_permissions, REQUIRED_PERMISSIONS)
-    if server_missing:
-        lines.append(
-            f"Server-wide I'm missing:\n{describe(server_missing)}\n"
-            f"Re-invite me with everything I need: <{invite_url(application_id)}>"
-        )
-    if not lines:
-        return "✅ **Ready.** I have everything I need in every circle channel."
-    return "**Readiness check**\n" + "\n".join(lines)
 
 
 class TimezoneModal(discord.ui.Modal, title="Another timezone"):
@@ -165,7 +138,7 @@ class SetupWizard(GuardedView):
         self.clear_items()
         name = STEPS[self.step]
         gid = self.guild.id
-        config = await self.bot.db.guilds.get(gid)
+        config = await self.bot.store.guilds.get(gid)
         number = f"Step {self.step + 1} of {len(STEPS) - 1}"
         if name == "role":
             current = f"<@&{config.facilitator_role_id}>" if config.facilitator_role_id else "not set"
@@ -181,7 +154,7 @@ class SetupWizard(GuardedView):
             self._button("Another timezone…", self._other_zone)
             text = f"**{number}: timezone**\nSchedules and streaks follow it. Now: {config.timezone}"
         elif name == "region":
-            crisis = await self.bot.db.crisis.settings(gid)
+            crisis = await self.bot.store.crisis.settings(gid)
             countries = self.bot.resources.countries()[:25]
             self._button("Another country…", self._other_country)
             options = [discord.SelectOption(label=n, value=c, default=c == crisis.region) for c, n in countries]
@@ -194,7 +167,7 @@ class SetupWizard(GuardedView):
                 f"own (more countries: `/config region`). Now: {now.name if now else 'not set'}"
             )
         elif name == "rules":
-            rules = await self.bot.db.guidelines.rules(gid)
+            rules = await self.bot.store.guidelines.rules(gid)
             self._button("Adopt the defaults", self._adopt_rules, discord.ButtonStyle.success)
             self._button("Write my own…", self._write_rules)
             current = f"version {rules.version}, {len(rules.rules)} agreements" if rules else "none yet"
@@ -203,7 +176,7 @@ class SetupWizard(GuardedView):
                 f"first circle. Now: {current}"
             )
         elif name == "crisis":
-            crisis = await self.bot.db.crisis.settings(gid)
+            crisis = await self.bot.store.crisis.settings(gid)
             scopes = [
                 discord.SelectOption(label="Circle channels only", value="circles", default=crisis.scope == "circles"),
                 discord.SelectOption(label="The whole server", value="server", default=crisis.scope == "server"),
@@ -223,7 +196,7 @@ class SetupWizard(GuardedView):
                 f"it keeps no text. Now: reads {crisis.scope}; alerts {where}"
             )
         elif name == "modlog":
-            moderation = await self.bot.db.guidelines.settings(gid)
+            moderation = await self.bot.store.guidelines.settings(gid)
             log_channel: discord.ui.ChannelSelect[Any] = discord.ui.ChannelSelect(
                 placeholder="Channel for moderation cases", channel_types=[discord.ChannelType.text]
             )
@@ -251,10 +224,10 @@ class SetupWizard(GuardedView):
 
     async def summary(self) -> str:
         gid = self.guild.id
-        config = await self.bot.db.guilds.get(gid)
-        crisis = await self.bot.db.crisis.settings(gid)
-        moderation = await self.bot.db.guidelines.settings(gid)
-        rules = await self.bot.db.guidelines.rules(gid)
+        config = await self.bot.store.guilds.get(gid)
+        crisis = await self.bot.store.crisis.settings(gid)
+        moderation = await self.bot.store.guidelines.settings(gid)
+        rules = await self.bot.store.guidelines.rules(gid)
         country = self.bot.resources.for_country(crisis.region) if crisis.region else None
         lines = [
             "**All set.** Here is how this server stands:",
@@ -305,7 +278,7 @@ class SetupWizard(GuardedView):
         role_id = int(self._values(interaction)[0])
         if role_id == self.guild.id:
             raise UserFacingError("@everyone can't be the facilitator role. Pick a role that only facilitators have.")
-        await self.bot.db.guilds.set_facilitator_role(self.guild.id, role_id, self.now)
+        await self.bot.store.guilds.set_facilitator_role(self.guild.id, role_id, self.now)
         await self.advance(interaction, f"Facilitator role: <@&{role_id}>")
 
     async def _picked_zone(self, interaction: discord.Interaction) -> None:
@@ -315,13 +288,11 @@ class SetupWizard(GuardedView):
         await interaction.response.send_modal(TimezoneModal(self))
 
     async def save_timezone(self, interaction: discord.Interaction, zone: str) -> None:
-        from cogs.admin.config import all_timezones
-
-        if zone not in all_timezones():
+        if not timezones.known(zone):
             raise UserFacingError(
                 f"I don't know the timezone “{zone[:60]}”. Try a name like `Europe/Berlin` or `America/New_York`."
             )
-        await self.bot.db.guilds.set_timezone(self.guild.id, zone, self.now)
+        await self.bot.store.guilds.set_timezone(self.guild.id, zone, self.now)
         await self.advance(interaction, f"Timezone: {zone}")
 
     async def _picked_region(self, interaction: discord.Interaction) -> None:
@@ -337,7 +308,7 @@ class SetupWizard(GuardedView):
                 "I don't have checked help lines for that country yet. Members there still get the international "
                 "directories; pick another country or Skip."
             )
-        await self.bot.db.crisis.set_region(self.guild.id, country.code, self.now)
+        await self.bot.store.crisis.set_region(self.guild.id, country.code, self.now)
         await self.advance(interaction, f"Help lines: {country.name}")
 
     async def _adopt_rules(self, interaction: discord.Interaction) -> None:
@@ -363,32 +334,32 @@ class SetupWizard(GuardedView):
         if saver is not None:
             version = await saver(interaction, rules)
         else:
-            current = await self.bot.db.guidelines.rules(self.guild.id)
-            version = await self.bot.db.guidelines.save_rules(
+            current = await self.bot.store.guidelines.rules(self.guild.id)
+            version = await self.bot.store.guidelines.save_rules(
                 self.guild.id, rules, expected_version=current.version if current else 0, now=self.now
             )
         await self.advance(interaction, f"Agreements saved (version {version}, {len(rules)} agreements).")
 
     async def _picked_scope(self, interaction: discord.Interaction) -> None:
         scope = self._values(interaction)[0]
-        await self.bot.db.crisis.set_scope(self.guild.id, scope, self.now)
+        await self.bot.store.crisis.set_scope(self.guild.id, scope, self.now)
         await interaction.response.edit_message(
             content=f"✅ The crisis screen reads: {scope}.\n\n{await self.render()}", view=self, allowed_mentions=QUIET
         )
 
     async def _picked_alerts(self, interaction: discord.Interaction) -> None:
         channel_id = int(self._values(interaction)[0])
-        await self.bot.db.crisis.set_alert_channel(self.guild.id, channel_id, self.now)
+        await self.bot.store.crisis.set_alert_channel(self.guild.id, channel_id, self.now)
         await self.advance(interaction, f"Crisis alerts go to <#{channel_id}>.")
 
     async def _picked_modlog(self, interaction: discord.Interaction) -> None:
         channel_id = int(self._values(interaction)[0])
-        await self.bot.db.guidelines.set_mod_log(self.guild.id, channel_id, self.now)
+        await self.bot.store.guidelines.set_mod_log(self.guild.id, channel_id, self.now)
         await self.advance(interaction, f"Mod log: <#{channel_id}>")
 
     async def _picked_turn(self, interaction: discord.Interaction) -> None:
         minutes = int(self._values(interaction)[0])
-        await self.bot.db.guilds.set_default_turn_seconds(self.guild.id, minutes * 60, self.now)
+        await self.bot.store.guilds.set_default_turn_seconds(self.guild.id, minutes * 60, self.now)
         await self.advance(interaction, f"Turns last {minutes} minute{'s' if minutes > 1 else ''}.")
 
 
@@ -408,7 +379,7 @@ class SetupCog(commands.Cog, name="Setup"):
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """One short welcome, once per server ever: in the system channel, or the first channel it can post in."""
-        if not await self.bot.db.onboarding.mark_welcomed(guild.id, self.bot.clock.now()):
+        if not await self.bot.store.onboarding.mark_welcomed(guild.id, self.bot.clock.now()):
             return
         channel = guild.system_channel
         if channel is None or not channel.permissions_for(guild.me).send_messages:

@@ -15,4 +15,5 @@ if TYPE_CHECKING:
 async def setup(bot: CircleBot) -> None:
     # A broken deck stops the start with a DataFileError naming the file (`python -m bot check` says the same).
     service = PromptService(bot, load_decks(PROMPTS_DIR), bot.rng)
+    bot.features.prompts = service
     await bot.add_cog(PromptCog(bot, service))

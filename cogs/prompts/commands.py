@@ -183,7 +183,7 @@ class PromptCog(commands.GroupCog, name="Prompts", group_name="prompt", group_de
         if not rows:
             await send_private(interaction, texts.NO_SCHEDULES)
             return
-        tz = (await self.bot.db.guilds.get(interaction.guild_id)).timezone
+        tz = (await self.bot.store.guilds.get(interaction.guild_id)).timezone
         lines = [f"**Scheduled prompts** ({tz} time)"]
         for number, row in enumerate(rows, 1):
             deck = self.service.decks.get(row.deck) or self.service.decks[CHECK_IN_DECK]

@@ -76,7 +76,7 @@ class PromptService:
 
     @property
     def repo(self) -> PromptRepo:
-        return self.bot.db.prompts
+        return self.bot.store.prompts
 
     @property
     def now(self) -> datetime:
@@ -178,7 +178,7 @@ class PromptService:
         Before the circle starts, the prompt is the one round 1 will open with. Other features hear of it as the
         `prompt_redrawn(circle_id, round, prompt)` event.
         """
-        row = await self.bot.db.circles.active_in_channel(channel_id)
+        row = await self.bot.store.circles.active_in_channel(channel_id)
         if row is None:
             raise UserFacingError(texts.NO_CIRCLE)
         state = CircleState.from_json(row.state)
@@ -233,7 +233,7 @@ class PromptService:
         missing = self.missing_permissions(channel, thread)
         if missing:
             raise UserFacingError(texts.permission_missing(channel.mention, missing))
-        tz = (await self.bot.db.guilds.get(guild_id)).timezone
+        tz = (await self.bot.store.guilds.get(guild_id)).timezone
         now = self.now
         first = next_occurrence(rec, now, tz)
         schedule_id = await self.repo.add_schedule(
@@ -287,7 +287,7 @@ class PromptService:
         row = await self.repo.schedule(schedule_id)
         if row is None:
             return  # unscheduled meanwhile
-        tz = (await self.bot.db.guilds.get(row.guild_id)).timezone
+        tz = (await self.bot.store.guilds.get(row.guild_id)).timezone
         now = self.now
         decision = catch_up(row.recurrence, row.next_due, now, tz, GRACE)
         if decision.next_due == row.next_due:

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
 
 async def setup(bot: CircleBot) -> None:
     # Before any circle is restored (on_ready): members who turned tracking off get no attendance rows.
-    await bot.db.members.load_opted_out()
+    await bot.store.members.load_opted_out()
     # Circles that ended while the bot was down (or before this feature): decide who came, once.
-    await sum_up_pending(bot.db)
+    await sum_up_pending(bot.store)
     await bot.add_cog(StreakCog(bot))
     await bot.add_cog(AttendanceCog(bot))
     await bot.add_cog(PrivacyCog(bot))

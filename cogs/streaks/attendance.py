@@ -144,10 +144,10 @@ class AttendanceCog(
         super().__init__()
 
     async def _listing_label(self, guild_id: int, limit: int = 100) -> list[tuple[int, str]]:
-        config = await self.bot.db.guilds.get(guild_id)
+        config = await self.bot.store.guilds.get(guild_id)
         zone = ZoneInfo(config.timezone)
         found = []
-        for listing in await self.bot.db.attendance.recent_sessions(guild_id, limit=limit):
+        for listing in await self.bot.store.attendance.recent_sessions(guild_id, limit=limit):
             channel = self.bot.get_channel(listing.channel_id)
             where = f"#{channel.name}" if channel is not None and hasattr(channel, "name") else "a channel now gone"
             when = listing.opened_at.astimezone(zone).strftime("%a %d %b %Y, %H:%M")
@@ -156,7 +156,7 @@ class AttendanceCog(
 
     async def _pick(self, interaction: discord.Interaction, circle: str | None) -> CircleRow:
         assert interaction.guild_id is not None
-        db = self.bot.db
+        db = self.bot.store
         if circle is None:
             # The latest circle to end in this channel; in a channel that never had one, the latest in the server.
             found = await db.attendance.recent_sessions(
@@ -184,7 +184,7 @@ class AttendanceCog(
         row = await self._pick(interaction, circle)
         # Looking names up may take a moment; the answer stays private.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await session_report(self.bot.db, row)
+        report = await session_report(self.bot.store, row)
         text = session_text(report)
         names = await self._names(row.guild_id, [p.user_id for p in report.people])
         file = csv_file(session_rows(report, names), f"circle-{row.id}-attendance.csv")
@@ -209,11 +209,11 @@ class AttendanceCog(
     async def member(self, interaction: discord.Interaction, member: discord.Member) -> None:
         await require(self.bot, interaction, Standing.FACILITATOR)
         assert interaction.guild_id is not None
-        config = await self.bot.db.guilds.get(interaction.guild_id)
+        config = await self.bot.store.guilds.get(interaction.guild_id)
         found = await member_streaks(
-            self.bot.db, interaction.guild_id, member.id, tz=config.timezone, now=self.bot.clock.now()
+            self.bot.store, interaction.guild_id, member.id, tz=config.timezone, now=self.bot.clock.now()
         )
-        sessions = await self.bot.db.attendance.member_sessions(interaction.guild_id, member.id)
+        sessions = await self.bot.store.attendance.member_sessions(interaction.guild_id, member.id)
         if not sessions:
             await send_private(interaction, texts.member_history_empty(member.mention))
             return

@@ -12,9 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Standing, require
+from bot.db.privacy import delete_everything, export_document, export_tables
 from bot.replies import GuardedView, send_private
 from cogs.streaks import texts
-from cogs.streaks.data import delete_everything, export_document, export_tables
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
@@ -54,7 +54,7 @@ def export_file(document: dict[str, Any], guild_id: int) -> discord.File:
 
 
 async def in_running_circle(bot: CircleBot, guild_id: int, user_id: int) -> bool:
-    for row in await bot.db.circles.active():
+    for row in await bot.store.circles.active():
         if row.guild_id == guild_id and (
             user_id in row.state.get("participants", []) or row.facilitator_user_id == user_id
         ):
@@ -81,9 +81,9 @@ class DeleteView(GuardedView):
 
     async def _delete(self, interaction: discord.Interaction, *, keep_tracking_off: bool) -> None:
         self.stop()
-        count = await delete_everything(self.bot.db, self.guild_id, self.user_id)
+        count = await delete_everything(self.bot.store, self.guild_id, self.user_id)
         if keep_tracking_off:
-            await self.bot.db.members.set_tracking(self.guild_id, self.user_id, False, self.bot.clock.now())
+            await self.bot.store.members.set_tracking(self.guild_id, self.user_id, False, self.bot.clock.now())
         running = await in_running_circle(self.bot, self.guild_id, self.user_id)
         await interaction.response.edit_message(
             content=texts.deleted(count, kept_tracking_off=keep_tracking_off, running=running), view=None
@@ -113,7 +113,7 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
     async def show(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
         assert interaction.guild_id is not None
-        tables = await export_tables(self.bot.db, interaction.guild_id, interaction.user.id)
+        tables = await export_tables(self.bot.store, interaction.guild_id, interaction.user.id)
         await send_private(interaction, f"{texts.PRIVACY_SHOW}\n{holdings(tables)}")
 
     @app_commands.command(name="export", description="Get everything the bot keeps about you here, as a file")
@@ -122,7 +122,7 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
         assert interaction.guild_id is not None
         guild_id = interaction.guild_id
         await interaction.response.defer(ephemeral=True, thinking=True)
-        document = await export_document(self.bot.db, guild_id, interaction.user.id, self.bot.clock.now())
+        document = await export_document(self.bot.store, guild_id, interaction.user.id, self.bot.clock.now())
         server = interaction.guild.name if interaction.guild is not None else "this server"
         try:
             await interaction.user.send(texts.EXPORT_DM.format(server=server), file=export_file(document, guild_id))
@@ -136,7 +136,7 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
     async def delete(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
         assert interaction.guild_id is not None
-        prefs = await self.bot.db.members.get(interaction.guild_id, interaction.user.id)
+        prefs = await self.bot.store.members.get(interaction.guild_id, interaction.user.id)
         text = texts.DELETE_CONFIRM + ("" if prefs.tracking else texts.DELETE_CONFIRM_TRACKING_OFF)
         view = DeleteView(self.bot, interaction.guild_id, interaction.user.id, tracking_off=not prefs.tracking)
         await send_private(interaction, text, view=view)
@@ -149,7 +149,7 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
     async def _set_tracking(self, interaction: discord.Interaction, tracking: bool) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
         assert interaction.guild_id is not None
-        await self.bot.db.members.set_tracking(
+        await self.bot.store.members.set_tracking(
             interaction.guild_id, interaction.user.id, tracking, self.bot.clock.now()
         )
         await send_private(interaction, texts.TRACKING_ON if tracking else texts.TRACKING_OFF)
@@ -162,7 +162,7 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
     async def _set_celebrate(self, interaction: discord.Interaction, celebrate: bool) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
         assert interaction.guild_id is not None
-        await self.bot.db.members.set_celebrate(
+        await self.bot.store.members.set_celebrate(
             interaction.guild_id, interaction.user.id, celebrate, self.bot.clock.now()
         )
         await send_private(interaction, texts.CELEBRATE_ON if celebrate else texts.CELEBRATE_OFF)

@@ -29,8 +29,8 @@ from bot.domain.circle import CircleSettings
 from bot.domain.streaks import StreakSummary, tally_streaks
 
 if TYPE_CHECKING:
-    from bot.db.database import Database
     from bot.db.repos.circles import CircleRow
+    from bot.db.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class SessionReport:
         return self.reached == 0
 
 
-async def session_report(db: Database, circle: CircleRow) -> SessionReport:
+async def session_report(db: Store, circle: CircleRow) -> SessionReport:
     """Who came to one circle and what they did, by the attendance rule."""
     settings = CircleSettings.from_json(circle.state["settings"])
     events = await db.attendance.for_circle(circle.id)
@@ -61,7 +61,7 @@ async def session_report(db: Database, circle: CircleRow) -> SessionReport:
     return SessionReport(circle, opened_at, settings.rounds, int(circle.state.get("round") or 0), people)
 
 
-async def sum_up(db: Database, circle_id: int) -> list[int]:
+async def sum_up(db: Store, circle_id: int) -> list[int]:
     """Decide and store who came to an ended circle (once); return their ids."""
     circle = await db.circles.get(circle_id)
     if circle is None or circle.status != "ended":
@@ -74,7 +74,7 @@ async def sum_up(db: Database, circle_id: int) -> list[int]:
     return came
 
 
-async def sum_up_pending(db: Database, guild_id: int | None = None) -> int:
+async def sum_up_pending(db: Store, guild_id: int | None = None) -> int:
     """Sum up every ended circle not summed up yet (one server's, or all); return how many."""
     pending = await db.attendance.circles_to_sum(guild_id)
     for circle_id in pending:
@@ -93,7 +93,7 @@ class MemberStreaks:
     """The name of the series of the member's best series streak (`StreakSummary.best_series`), if any."""
 
 
-async def member_streaks(db: Database, guild_id: int, user_id: int, *, tz: str, now: datetime) -> MemberStreaks:
+async def member_streaks(db: Store, guild_id: int, user_id: int, *, tz: str, now: datetime) -> MemberStreaks:
     """The member's streaks in this server, by the rules in `bot.domain.streaks`."""
     await sum_up_pending(db, guild_id)
     records, came = await db.attendance.streak_sessions(guild_id, user_id)

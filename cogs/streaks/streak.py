@@ -36,7 +36,7 @@ class StreakCog(commands.Cog, name="Streaks"):
     async def streak(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
         assert interaction.guild_id is not None
-        db = self.bot.db
+        db = self.bot.store
         config = await db.guilds.get(interaction.guild_id)
         found = await member_streaks(
             db, interaction.guild_id, interaction.user.id, tz=config.timezone, now=self.bot.clock.now()
@@ -53,7 +53,7 @@ class StreakCog(commands.Cog, name="Streaks"):
         """Dispatched by `CircleService.change` after every step, once Discord has been put right."""
         if tr.state.status != Status.ENDED:
             return
-        self.bot.db.attendance.forget_circle(circle_id)
+        self.bot.store.attendance.forget_circle(circle_id)
         await self.acknowledge_milestones(circle_id)
 
     async def acknowledge_milestones(self, circle_id: int) -> None:
@@ -62,7 +62,7 @@ class StreakCog(commands.Cog, name="Streaks"):
         A milestone is acknowledged once (the highest reached is stored), so one missed here (a circle that ended
         while the bot was down) is acknowledged at the member's next circle instead.
         """
-        db = self.bot.db
+        db = self.bot.store
         row = await db.circles.get(circle_id)
         if row is None or row.status != "ended":
             return
@@ -95,7 +95,7 @@ class StreakCog(commands.Cog, name="Streaks"):
             return False
         now = self.bot.clock.now()
         for user_id, milestone in reached:
-            await self.bot.db.members.acknowledge(guild_id, user_id, milestone, now)
+            await self.bot.store.members.acknowledge(guild_id, user_id, milestone, now)
         return True
 
     def _queue_dm(self, guild_id: int, user_id: int, milestone: int) -> None:
@@ -108,7 +108,7 @@ class StreakCog(commands.Cog, name="Streaks"):
         )
 
     async def send_milestone_dm(self, guild_id: int, user_id: int, milestone: int) -> None:
-        db = self.bot.db
+        db = self.bot.store
         prefs = await db.members.get(guild_id, user_id)
         if not prefs.tracking:
             return

@@ -15,6 +15,7 @@ from bot.db.repos._time import to_db
 
 if TYPE_CHECKING:
     from bot.db.database import Database
+    from bot.db.repos.attendance import AttendanceRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +29,9 @@ class AttendancePrefs:
 
 
 class MemberPrefsRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, attendance: AttendanceRepo) -> None:
         self._db = db
+        self._attendance = attendance
 
     async def get(self, guild_id: int, user_id: int) -> AttendancePrefs:
         row = await self._db.fetchone(
@@ -51,7 +53,7 @@ class MemberPrefsRepo:
 
     async def set_tracking(self, guild_id: int, user_id: int, tracking: bool, now: datetime) -> None:
         await self._set(guild_id, user_id, "tracking", int(tracking), now)
-        self._db.attendance.set_opted_out(guild_id, user_id, not tracking)
+        self._attendance.set_opted_out(guild_id, user_id, not tracking)
 
     async def set_celebrate(self, guild_id: int, user_id: int, celebrate: bool, now: datetime) -> None:
         await self._set(guild_id, user_id, "celebrate", int(celebrate), now)
@@ -69,7 +71,7 @@ class MemberPrefsRepo:
     async def load_opted_out(self) -> int:
         """Fill the attendance write path's set of members who turned tracking off; return how many."""
         rows = await self._db.fetchall("SELECT guild_id, user_id FROM attendance_prefs WHERE tracking = 0")
-        self._db.attendance.load_opted_out((r["guild_id"], r["user_id"]) for r in rows)
+        self._attendance.load_opted_out((r["guild_id"], r["user_id"]) for r in rows)
         return len(rows)
 
     # Privacy ------------------------------------------------------------------------------------------------
@@ -87,5 +89,5 @@ class MemberPrefsRepo:
         deleted = await self._db.execute_rowcount(
             "DELETE FROM attendance_prefs WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         )
-        self._db.attendance.set_opted_out(guild_id, user_id, False)
+        self._attendance.set_opted_out(guild_id, user_id, False)
         return deleted
