@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.store import Store
 from bot.db.repos.crisis import OTHER_COUNTRY, WINDOW, CrisisSettings, MemberPrefs
+from bot.db.store import Store
 
 G, OTHER_G = 1310000000000000001, 1310000000000000777
 KEN, MIA = 1310000000000000003, 1310000000000000004

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.store import Store
 from bot.db.repos.guidelines import NewCase
+from bot.db.store import Store
 from bot.domain.guidelines import (
     DEFAULT_LADDER,
     DEFAULT_RULES,

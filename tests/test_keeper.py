@@ -35,7 +35,9 @@ async def test_batch_is_all_or_nothing(db: Store) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         await db.db.batch([good, bad])
     assert await db.db.fetchall("SELECT guild_id FROM guild_config") == []
-    await db.db.batch([good, Statement("UPDATE guild_config SET timezone = ? WHERE guild_id = ?", ("Europe/Berlin", 1))])
+    await db.db.batch(
+        [good, Statement("UPDATE guild_config SET timezone = ? WHERE guild_id = ?", ("Europe/Berlin", 1))]
+    )
     row = await db.db.fetchone("SELECT timezone FROM guild_config WHERE guild_id = 1")
     assert row is not None and row["timezone"] == "Europe/Berlin"
 
@@ -146,7 +148,9 @@ async def test_a_failed_save_leaves_the_cache_unchanged_and_is_read_again(db: St
     circle_id = await _circle(db, keeper)
     before = await keeper.load(circle_id)
     assert before is not None
-    await db.db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON circles BEGIN SELECT RAISE(ABORT, 'disk is unhappy'); END")
+    await db.db.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON circles BEGIN SELECT RAISE(ABORT, 'disk is unhappy'); END"
+    )
     with pytest.raises(sqlite3.IntegrityError):
         async with keeper.lock(circle_id):
             await keeper.step(circle_id, rules.start, START)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.store import Store
 from bot.db.repos.series import EVENT_SCHEDULED, MISSED_BY_BOT, OPENED, PLANNED, SKIPPED
+from bot.db.store import Store
 from bot.domain.circle import CircleSettings, Enforcement
 from bot.domain.recurrence import Recurrence
 
