@@ -31,6 +31,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.crisis",
     "cogs.onboarding",
     "cogs.streaks",
+    "cogs.messages",
 )
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import discord
     from discord import app_commands
 
+    from bot.domain.crisis import Finding
     from bot.domain.prompts import Deck, Prompt
 
 
@@ -21,8 +22,37 @@ class FeatureMissing(RuntimeError):
     """A feature's slot was read before its extension filled it (a start-up ordering bug, never a user's doing)."""
 
 
+class MessageFacts(Protocol):
+    """What the one message path (`cogs/messages`) found out about a message, once, for every feature it calls.
+
+    `finding` runs the crisis screen on first use and keeps the result, so however many features ask, a message
+    is screened once; `flagged` is the shield: a message that may be a cry for help is never deleted, warned
+    about or nagged, whoever wrote it (also a member who turned the screen off: for them the finding produces no
+    check-in, no alert and no record, and is used for nothing else).
+    """
+
+    message: discord.Message
+    member: discord.Member
+    circle_id: int | None
+    """The circle running in the message's channel (from memory), or None."""
+
+    @property
+    def finding(self) -> Finding: ...
+
+    @property
+    def flagged(self) -> bool: ...
+
+
 class CirclesFeature(Protocol):
     """Talking-stick circles (`cogs/circles`)."""
+
+    def active_circle_in(self, channel_id: int) -> int | None:
+        """The id of the circle running in this channel, from memory (no database read), or None."""
+        ...
+
+    async def remind_gently(self, facts: MessageFacts) -> None:
+        """Gentle mode: a quiet DM to someone posting out of turn (never for a flagged message)."""
+        ...
 
     async def press(self, interaction: discord.Interaction, action: str, circle_id: int) -> None:
         """A card or DM button of a circle was pressed."""
@@ -63,9 +93,17 @@ class GuidelinesFeature(Protocol):
         """The **I agree** button under the agreements was pressed."""
         ...
 
+    async def check_message(self, facts: MessageFacts) -> None:
+        """Run the server's filters on a new message; a flagged message is held back from every action."""
+        ...
+
 
 class CrisisFeature(Protocol):
-    """Crisis care (`cogs/crisis`): the private check-in's buttons."""
+    """Crisis care (`cogs/crisis`): reading messages in its scope, and the private check-in's buttons."""
+
+    async def care_for(self, facts: MessageFacts) -> None:
+        """A private check-in (and an alert at tier 3) for a flagged message in scope, unless the member opted out."""
+        ...
 
     async def talk(self, interaction: discord.Interaction, guild_id: int, tier: int) -> None: ...
 

@@ -282,8 +282,3 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         if member.bot or before.channel == after.channel:
             return  # a mute or suppress change (often the bot's own): nothing moved
         await self.service.someone_moved(member, before.channel, after.channel)
-
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        if message.channel.id in self.service.active_by_channel:
-            await self.service.remind_gently(message)

@@ -39,6 +39,7 @@ from cogs.circles.voice import StageFloor, VoiceFloor, undo_left_behind, undo_pe
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
+    from bot.features import MessageFacts
 
 log = logging.getLogger(__name__)
 
@@ -625,21 +626,22 @@ class CircleService:
         if joined is not None:
             await undo_pending(self.bot, member)
 
-    async def remind_gently(self, message: discord.Message) -> None:
+    def active_circle_in(self, channel_id: int) -> int | None:
+        return self.active_by_channel.get(channel_id)
+
+    async def remind_gently(self, facts: MessageFacts) -> None:
         """Gentle mode: a quiet DM to someone posting out of turn, at most once a minute, never a delete."""
-        circle_id = self.active_by_channel.get(message.channel.id)
-        if circle_id is None or message.author.bot or message.guild is None:
+        circle_id, message = facts.circle_id, facts.message
+        if circle_id is None:
             return
         loaded = await self.load(circle_id)
         if loaded is None or loaded.state.settings.enforcement != Enforcement.GENTLE:
             return
-        if loaded.state.status != Status.RUNNING or message.author.id in speakers(loaded.state):
+        if loaded.state.status != Status.RUNNING or facts.member.id in speakers(loaded.state):
             return
-        if self.bot.screen.check(message.content).flagged:
+        if facts.flagged:
             return  # someone who may be in crisis gets care (cogs/crisis), never a "wait your turn"
-        if isinstance(message.author, discord.Member) and await access.is_facilitator_member(
-            self.bot, message.guild, message.author
-        ):
+        if await access.is_facilitator_member(self.bot, facts.member.guild, facts.member):
             return
         now = self.now
         last = await self.bot.store.circles.last_reminder(circle_id, message.author.id)

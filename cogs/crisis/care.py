@@ -24,6 +24,7 @@ from cogs.crisis.texts import Place
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
+    from bot.features import MessageFacts
 
 log = logging.getLogger(__name__)
 
@@ -59,31 +60,31 @@ class CrisisCare:
 
     # Reading messages -----------------------------------------------------------------------------------------
 
-    async def in_scope(self, message: discord.Message, settings: CrisisSettings) -> bool:
-        if settings.scope == "off" or message.channel.id == settings.alert_channel_id:
+    @staticmethod
+    def in_scope(facts: MessageFacts, settings: CrisisSettings) -> bool:
+        if settings.scope == "off" or facts.message.channel.id == settings.alert_channel_id:
             # The alert channel is where facilitators talk about alerts: never screened.
             return False
-        if settings.scope == "server":
-            return True
-        return await self.bot.store.circles.active_in_channel(message.channel.id) is not None
+        return settings.scope == "server" or facts.circle_id is not None
 
-    async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None or message.author.bot or message.webhook_id is not None or not message.content:
+    async def care_for(self, facts: MessageFacts) -> None:
+        """Care for a message the one message path hands over: a check-in (and an alert) if it is flagged.
+
+        Scope and consent come before the finding: for a message out of scope, or from a member who turned the
+        screen off, crisis care looks at nothing (the message path's shield still keeps filters and reminders
+        away from a flagged message, and that is all the finding is used for).
+        """
+        message, member = facts.message, facts.member
+        settings = await self.bot.store.crisis.settings(member.guild.id)
+        if not self.in_scope(facts, settings):
             return
-        if not isinstance(message.author, discord.Member):
-            return
-        settings = await self.bot.store.crisis.settings(message.guild.id)
-        # Scope and consent come before the screen: a message out of scope, or from a member who opted out, is
-        # never read.
-        if not await self.in_scope(message, settings):
-            return
-        prefs = await self.bot.store.crisis.prefs(message.guild.id, message.author.id)
+        prefs = await self.bot.store.crisis.prefs(member.guild.id, member.id)
         if prefs.screen_off:
             return
-        finding = self.bot.screen.check(message.content)
+        finding = facts.finding
         if finding.tier < 2:
             return
-        await self.respond(message, message.author, finding.tier, tuple(finding.categories), settings, prefs)
+        await self.respond(message, member, finding.tier, tuple(finding.categories), settings, prefs)
 
     # Responding -----------------------------------------------------------------------------------------------
 

@@ -85,10 +85,6 @@ class ResourcesCog(
         # Whatever expired while the bot was down goes now; the next expiry is scheduled.
         await self.care.prune()
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        await self.care.on_message(message)
-
     @app_commands.command(name="show", description="See helplines and the emergency number, privately")
     @app_commands.describe(country="A country (default: the one you chose, else this server's region)")
     async def show(self, interaction: discord.Interaction, country: str | None = None) -> None:
@@ -149,7 +145,7 @@ class ResourcesCog(
         return country_choices(self.bot.resources, current, MEMBER_EXTRAS)
 
     @app_commands.command(name="screen", description="Choose whether the bot may check in with you privately")
-    @app_commands.describe(setting="on: the crisis screen may read your messages here; off: it never reads them")
+    @app_commands.describe(setting="on: the bot may check in with you privately here; off: no check-ins, nothing kept")
     @app_commands.choices(setting=SCREEN_SETTINGS)
     async def screen(self, interaction: discord.Interaction, setting: app_commands.Choice[str]) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
@@ -159,9 +155,10 @@ class ResourcesCog(
         if off:
             await send_private(
                 interaction,
-                "Done. I won't read your messages here for signs that you may be struggling, and I won't check in "
-                "with you about them. `/resources show` is always there, and `/resources screen setting:on` turns "
-                "this back on.",
+                "Done. I won't read your messages here for signs that you may be struggling: no check-ins, no "
+                "alerts, nothing kept. One thing stays: a message that sounds like a cry for help is never removed "
+                "or warned about by a filter. `/resources show` is always there, and `/resources screen setting:on` "
+                "turns this back on.",
             )
             return
         settings = await self.bot.store.crisis.settings(interaction.guild_id)

@@ -181,6 +181,6 @@ class FilterCog(commands.GroupCog, name="Filters", group_name="filter", group_de
         else:
             lines.append("It would hit:")
             lines += [f"• {_line(compiled.rules[hit.rule_id])}" for hit in hits]
-            if self.service.crisis_flagged(text):
+            if self.bot.screen.check(text).flagged:
                 lines.append(texts.CRISIS_WOULD_FLAG)
         await send_private(interaction, "\n".join(lines)[:2000])

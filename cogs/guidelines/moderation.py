@@ -28,10 +28,6 @@ class ModerationCog(commands.Cog, name="Moderation"):
         self.bot = bot
         self.service = service
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        await self.service.check_message(message)
-
     @app_commands.command(name="warn", description="Give a member a warning (facilitators)")
     @app_commands.describe(
         member="Who the warning is for",

@@ -40,6 +40,7 @@ from cogs.guidelines.embeds import case_embed
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
+    from bot.features import MessageFacts
 
 log = logging.getLogger(__name__)
 
@@ -151,16 +152,9 @@ class GuidelineService:
     def forget_filters(self, guild_id: int) -> None:
         self._filters.pop(guild_id, None)
 
-    def crisis_flagged(self, text: str) -> bool:
-        return bool(self.bot.screen.check(text).flagged)
-
-    async def check_message(self, message: discord.Message) -> None:
+    async def check_message(self, facts: MessageFacts) -> None:
         """Run the server's filters on a new message and act on what they find."""
-        guild = message.guild
-        if guild is None or message.author.bot or message.webhook_id is not None or not message.content:
-            return
-        if not isinstance(message.author, discord.Member):
-            return
+        message, guild = facts.message, facts.member.guild
         compiled = await self.filters(guild.id)
         if compiled.matcher.empty:
             return
@@ -169,15 +163,15 @@ class GuidelineService:
         if not hits:
             return
         circles_only = any(compiled.rules[hit.rule_id].scope == FilterScope.CIRCLES for hit in hits)
-        if circles_only and await self.bot.store.circles.active_in_channel(message.channel.id) is None:
+        if circles_only and facts.circle_id is None:
             hits = tuple(hit for hit in hits if compiled.rules[hit.rule_id].scope == FilterScope.SERVER)
             if not hits:
                 return
-        if self.crisis_flagged(message.content):
-            # A person in crisis is never punished: no delete, no warning, no mod log. The crisis cog cares for them.
+        if facts.flagged:
+            # A person in crisis is never punished: no delete, no warning, no mod log. Crisis care looks after them.
             log.debug("filter hit on a message the crisis screen flagged: left alone")
             return
-        await self._act(message, message.author, hits, compiled)
+        await self._act(message, facts.member, hits, compiled)
 
     async def _act(
         self, message: discord.Message, author: discord.Member, hits: tuple[FilterHit, ...], compiled: CompiledFilters
