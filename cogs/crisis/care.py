@@ -224,8 +224,7 @@ class CrisisCare:
         if texts.TAKEN_MARK in message.content:
             await send_private(interaction, texts.ALREADY_TAKEN)
             return
-        unix = int(self.now.timestamp())
         body = message.content.rsplit("\n", 1)[0] if texts.ALERT_ASK in message.content else message.content
-        content = f"{body}\n{texts.taken(interaction.user.mention, unix)}"
+        content = f"{body}\n{texts.taken(interaction.user.mention, self.now.replace(microsecond=0))}"
         who = interaction.user.display_name
         await interaction.response.edit_message(content=content, view=reach_view(taken_by=who), allowed_mentions=QUIET)

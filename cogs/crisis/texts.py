@@ -10,6 +10,9 @@ methods; never "committed suicide"; never a promise of confidentiality; never a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from discord.utils import format_dt
 
 from bot.domain.resources import CountryResources, Directory, Resources, Service
 
@@ -181,8 +184,8 @@ def talk_alert(*, member_id: int, tier: int) -> str:
     )
 
 
-def taken(user_mention: str, unix: int) -> str:
-    return f"✅ {user_mention} is reaching out (<t:{unix}:R>)."
+def taken(user_mention: str, when: datetime) -> str:
+    return f"✅ {user_mention} is reaching out ({format_dt(when, 'R')})."
 
 
 TAKEN_MARK = "is reaching out"

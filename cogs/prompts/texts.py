@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from discord.utils import format_dt
+
 from bot.domain.prompts import Deck, Depth, Prompt
 from bot.domain.recurrence import DAY_NAMES, MONTH_NAMES
 
@@ -113,7 +115,7 @@ def scheduled_reply(
     where = f"in {channel_mention}" + (", with a thread for replies" if thread else "")
     text = (
         f"Scheduled: a prompt from **{deck.name}** {describe} ({tz} time) {where}. "
-        f"The first one comes <t:{int(first.timestamp())}:F>."
+        f"The first one comes {format_dt(first, 'F')}."
     )
     if tz == "UTC":
         text += " If your group lives elsewhere, an admin can set the server's timezone with `/config timezone`."
@@ -124,7 +126,7 @@ def scheduled_reply(
 
 def schedule_line(number: int, *, describe: str, channel_mention: str, deck: Deck, thread: bool, due: datetime) -> str:
     extra = ", with a thread" if thread else ""
-    return f"{number}. {describe} in {channel_mention}, {deck.name}{extra}; next <t:{int(due.timestamp())}:R>"
+    return f"{number}. {describe} in {channel_mention}, {deck.name}{extra}; next {format_dt(due, 'R')}"
 
 
 def schedule_label(*, describe: str, channel_name: str, deck: Deck) -> str:

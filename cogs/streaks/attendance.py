@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot.access import Standing, require, standing_of
 from bot.db.repos.circles import CircleRow
@@ -59,7 +60,7 @@ def session_text(report: SessionReport) -> str:
     row = report.circle
     head = f"**Circle in <#{row.channel_id}>**"
     if report.opened_at is not None:
-        head += f", opened <t:{int(report.opened_at.timestamp())}:f>"
+        head += f", opened {format_dt(report.opened_at, 'f')}"
     head += f" · {texts.plural(report.rounds, 'round')}"
     if report.cancelled:
         return f"{head}\n{texts.CANCELLED}"
@@ -124,7 +125,7 @@ def member_rows(sessions: Sequence[MemberSession], came: frozenset[int]) -> list
 
 
 def member_line(s: MemberSession, came: frozenset[int]) -> str:
-    when = f"<t:{int(s.opened_at.timestamp())}:d> in <#{s.channel_id}>"
+    when = f"{format_dt(s.opened_at, 'd')} in <#{s.channel_id}>"
     if not s.started:
         return f"• {when}: ended before it started"
     if s.circle_id in came:
