@@ -1,10 +1,11 @@
-"""`python -m bot [run|check|invite|sync|replay|demo|screen]`: the command-line entry."""
+"""`python -m bot [run|check|sync|replay|demo|screen|backup|restore]`: the command-line entry."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -105,7 +106,64 @@ def cmd_screen(args: argparse.Namespace) -> int:
     return run_screen(args.eval, lexicon=args.lexicon, errors=args.errors)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from bot.backup import BackupError, backup, default_backup_path
+    from bot.settings import Settings
+
+    settings = load_settings()
+    assert isinstance(settings, Settings)
+    database = Path(settings.database_path)
+    target = Path(args.path) if args.path else default_backup_path(database, datetime.now(UTC))
+    try:
+        copy = backup(database, target)
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Backed up {database} to {copy.path} (schema version {copy.schema_version}, {copy.circles} circles).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.backup import BackupError, restore
+    from bot.settings import Settings
+
+    settings = load_settings()
+    assert isinstance(settings, Settings)
+    database = Path(settings.database_path)
+    try:
+        copy = restore(Path(args.path), database, force=args.force)
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(
+        f"Restored {args.path} as {database} (schema version {copy.schema_version}, {copy.circles} circles); "
+        f"the database it replaced is kept as {database.name}.before-restore. Start the bot again."
+    )
+    return 0
+
+
+def _quiet_on_closed_pipe() -> None:
+    """Whoever read our output has gone (`... | head`): send the rest nowhere, so Python's exit flush is quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_on_closed_pipe()
+        return 0
+    return code
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Empathy Circles, a peer-support Discord bot.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the default)").set_defaults(func=cmd_run)
@@ -128,6 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     screen.add_argument("--lexicon", metavar="FILE.toml", default=None, help="another lexicon (default: the shipped)")
     screen.add_argument("--errors", action="store_true", help="with --eval: also list the messages screened wrongly")
     screen.set_defaults(func=cmd_screen)
+    backup = sub.add_parser("backup", help="write a consistent copy of the database, also while the bot runs")
+    backup.add_argument("path", nargs="?", default=None, help="where (default: a dated file in data/backups/)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="check a backup, then put it in place of the database (bot stopped)")
+    restore.add_argument("path", help="the backup file")
+    restore.add_argument("--force", action="store_true", help="restore even if the database looks in use")
+    restore.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     if args.command is None:
         return cmd_run(args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -39,6 +40,26 @@ async def _migrations_apply(path: str) -> int:
         await db.close()
 
 
+def database_path_problem(path: Path) -> str | None:
+    """Why the bot could not write its database at `path`, in words; None when it can."""
+    if str(path) == ":memory:":
+        return None
+    hint = "Point DATABASE_PATH at a file in a folder the bot's user may write to."
+    if path.exists() and path.is_dir():
+        return f"{path} is a folder, not a file. {hint}"
+    folder = path.parent
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, so the folder {folder} can't be made. {hint}"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"I can't create files in {existing}. {hint}"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return f"I can't write to {path}. {hint}"
+    return None
+
+
 def run_check(out: Callable[[str], None] = print, *, root: Path = ROOT) -> int:
     from bot.settings import Settings
 
@@ -67,6 +88,14 @@ def run_check(out: Callable[[str], None] = print, *, root: Path = ROOT) -> int:
 
                 for entry in stale(datetime.now(UTC).date()):
                     out(f"Warning: {entry} was last checked more than a year ago; please confirm it.")
+
+    if settings is not None:
+        problem = database_path_problem(Path(settings.database_path))
+        if problem:
+            failures += 1
+            out(f"Database file: {problem}")
+        else:
+            out(f"Database file: ok ({settings.database_path} can be written)")
 
     with tempfile.TemporaryDirectory() as folder:
         try:
