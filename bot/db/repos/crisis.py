@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.db.repos._memo import TableMemo
 from bot.db.repos._time import from_db, to_db
 
 if TYPE_CHECKING:
@@ -40,26 +41,50 @@ class MemberPrefs:
 
 
 class CrisisRepo:
+    """Crisis care's tables; server settings and members' choices are held in memory.
+
+    Both are read on every message in scope (`TableMemo`), and both tables only have rows for what someone changed
+    from the defaults.
+    """
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._settings: TableMemo[int, CrisisSettings] = TableMemo(self._all_settings, self._one_settings)
+        self._prefs: TableMemo[tuple[int, int], MemberPrefs] = TableMemo(self._all_prefs, self._one_prefs)
+
+    @property
+    def reads(self) -> int:
+        """How often the settings and choices were read from the database (tests and benchmarks count them)."""
+        return self._settings.reads + self._prefs.reads
 
     # Server settings ----------------------------------------------------------------------------------------
 
+    _SETTINGS = "SELECT guild_id, scope, alert_channel_id, region FROM crisis_settings"
+
+    @staticmethod
+    def _settings_of(row: Any) -> CrisisSettings:
+        return CrisisSettings(row["guild_id"], row["scope"], row["alert_channel_id"], row["region"])
+
+    async def _all_settings(self) -> dict[int, CrisisSettings]:
+        return {row["guild_id"]: self._settings_of(row) for row in await self._db.fetchall(self._SETTINGS)}
+
+    async def _one_settings(self, guild_id: int) -> CrisisSettings | None:
+        row = await self._db.fetchone(f"{self._SETTINGS} WHERE guild_id = ?", (guild_id,))
+        return None if row is None else self._settings_of(row)
+
     async def settings(self, guild_id: int) -> CrisisSettings:
-        row = await self._db.fetchone(
-            "SELECT scope, alert_channel_id, region FROM crisis_settings WHERE guild_id = ?", (guild_id,)
-        )
-        if row is None:
-            return CrisisSettings(guild_id)
-        return CrisisSettings(guild_id, row["scope"], row["alert_channel_id"], row["region"])
+        return await self._settings.get(guild_id) or CrisisSettings(guild_id)
 
     async def _set(self, guild_id: int, column: str, value: object, now: datetime) -> None:
         # `column` is always one of the literal names below, never user input.
-        await self._db.execute(
-            f"INSERT INTO crisis_settings (guild_id, {column}, updated_at) VALUES (?, ?, ?) "
-            f"ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}, updated_at = excluded.updated_at",
-            (guild_id, value, to_db(now)),
-        )
+        try:
+            await self._db.execute(
+                f"INSERT INTO crisis_settings (guild_id, {column}, updated_at) VALUES (?, ?, ?) "
+                f"ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}, updated_at = excluded.updated_at",
+                (guild_id, value, to_db(now)),
+            )
+        finally:
+            self._settings.stale(guild_id)
 
     async def set_scope(self, guild_id: int, scope: str, now: datetime) -> None:
         if scope not in SCOPES:
@@ -74,16 +99,29 @@ class CrisisRepo:
 
     # A member's choices -------------------------------------------------------------------------------------
 
+    _PREFS = "SELECT guild_id, user_id, country, screen_off FROM crisis_member_prefs"
+
+    @staticmethod
+    def _prefs_of(row: Any) -> MemberPrefs:
+        return MemberPrefs(row["guild_id"], row["user_id"], row["country"], bool(row["screen_off"]))
+
+    async def _all_prefs(self) -> dict[tuple[int, int], MemberPrefs]:
+        return {(r["guild_id"], r["user_id"]): self._prefs_of(r) for r in await self._db.fetchall(self._PREFS)}
+
+    async def _one_prefs(self, key: tuple[int, int]) -> MemberPrefs | None:
+        row = await self._db.fetchone(f"{self._PREFS} WHERE guild_id = ? AND user_id = ?", key)
+        return None if row is None else self._prefs_of(row)
+
     async def prefs(self, guild_id: int, user_id: int) -> MemberPrefs:
-        row = await self._db.fetchone(
-            "SELECT country, screen_off FROM crisis_member_prefs WHERE guild_id = ? AND user_id = ?",
-            (guild_id, user_id),
-        )
-        if row is None:
-            return MemberPrefs(guild_id, user_id)
-        return MemberPrefs(guild_id, user_id, row["country"], bool(row["screen_off"]))
+        return await self._prefs.get((guild_id, user_id)) or MemberPrefs(guild_id, user_id)
 
     async def _set_pref(self, guild_id: int, user_id: int, column: str, value: object, now: datetime) -> None:
+        try:
+            await self._write_pref(guild_id, user_id, column, value, now)
+        finally:
+            self._prefs.stale((guild_id, user_id))
+
+    async def _write_pref(self, guild_id: int, user_id: int, column: str, value: object, now: datetime) -> None:
         async with self._db.transaction():
             await self._db.execute(
                 f"INSERT INTO crisis_member_prefs (guild_id, user_id, {column}, updated_at) VALUES (?, ?, ?, ?) "
@@ -192,11 +230,14 @@ class CrisisRepo:
 
     async def delete_user(self, guild_id: int, user_id: int) -> int:
         """Forget the member's choices and record; return how many rows were deleted."""
-        async with self._db.transaction():
-            deleted = await self._db.execute_rowcount(
-                "DELETE FROM crisis_member_prefs WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-            )
-            deleted += await self._db.execute_rowcount(
-                "DELETE FROM crisis_responses WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-            )
+        try:
+            async with self._db.transaction():
+                deleted = await self._db.execute_rowcount(
+                    "DELETE FROM crisis_member_prefs WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+                )
+                deleted += await self._db.execute_rowcount(
+                    "DELETE FROM crisis_responses WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+                )
+        finally:
+            self._prefs.stale((guild_id, user_id))
         return deleted
