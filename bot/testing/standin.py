@@ -1,0 +1,297 @@
+"""The stand-in: Discord for one bot, with no network. Its life cycle, and the two seams it answers through.
+
+REST calls are answered at `bot.http.request`, interaction responses at `AsyncWebhookAdapter.request`; each call
+is recorded, answered with a fault if a test set one for it, and handed to its route's handler (an unknown route
+fails loudly). Gateway events go in through `feed` (see `state`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from discord.http import Route
+from discord.webhook.async_ import AsyncWebhookAdapter
+
+import bot.testing.driver as driver
+from bot.app import CircleBot, create_bot
+from bot.clock import ManualClock
+from bot.settings import Settings
+from bot.testing.faults import Fault, apply_fault, take_fault
+from bot.testing.interactions import WEBHOOK_ROUTES, InteractionPayloads, InteractionResponses
+from bot.testing.payloads import iso, ready_payload
+from bot.testing.rest import REST_ROUTES, RestRoutes
+
+log = logging.getLogger(__name__)
+
+DEFAULT_START = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+
+
+class UnknownRoute(AssertionError):
+    """The bot called a route the stand-in does not know: a test must notice."""
+
+
+@dataclass
+class Call:
+    step: int
+    method: str
+    path: str
+    params: dict[str, str]
+    json: Any
+
+    def line(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "method": self.method,
+            "path": self.path,
+            "params": self.params,
+            "json": self.json,
+        }
+
+
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+def route_params(route: Route) -> dict[str, str]:
+    """The route's parameters as strings, read by matching its URL against its template."""
+    pattern = "^" + _PARAM.sub(r"(?P<\1>[^/?]+)", re.escape(route.path).replace(r"\{", "{").replace(r"\}", "}"))
+    url = route.url[len(Route.BASE) :] if route.url.startswith(Route.BASE) else route.url
+    url = url.split("?", 1)[0]
+    match = re.match(pattern + "$", url)
+    if not match:
+        return {}
+    return {k: unquote(v) for k, v in match.groupdict().items()}
+
+
+# The interaction webhook adapter is a module-level default in discord.py; the stand-ins that are running take
+# its requests in turn, found by the interaction token they issued.
+_ACTIVE: list[StandIn] = []
+_ORIGINAL_ADAPTER_REQUEST = AsyncWebhookAdapter.request
+
+
+async def _adapter_request(self: AsyncWebhookAdapter, route: Route, session: Any, **kwargs: Any) -> Any:
+    token = route.webhook_token
+    for standin in reversed(_ACTIVE):
+        if token in standin.tokens:
+            return await standin.webhook_request(route, **kwargs)
+    # Not an interaction a stand-in issued (a loopback test's, say): let discord.py send it for real.
+    return await _ORIGINAL_ADAPTER_REQUEST(self, route, session, **kwargs)
+
+
+def _install_adapter(standin: StandIn) -> None:
+    if standin in _ACTIVE:  # a restart starts the same stand-in again
+        return
+    if not _ACTIVE:
+        AsyncWebhookAdapter.request = _adapter_request  # type: ignore[method-assign]
+    _ACTIVE.append(standin)
+
+
+def _uninstall_adapter(standin: StandIn) -> None:
+    if standin in _ACTIVE:
+        _ACTIVE.remove(standin)
+    if not _ACTIVE:
+        AsyncWebhookAdapter.request = _ORIGINAL_ADAPTER_REQUEST  # type: ignore[method-assign]
+
+
+class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
+    """Discord, as far as the bot can tell, with no network."""
+
+    def __init__(
+        self,
+        *,
+        database_path: str | Path,
+        start_time: datetime | None = None,
+        guild: dict[str, Any] | None = None,
+        bot_user: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        clock = ManualClock(start_time or DEFAULT_START)
+        overrides = {"database_path": str(database_path), **(settings or {})}
+        self.settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+        super().__init__(clock=clock, guild=guild, bot_user=bot_user)
+        self.step = -1
+        self.calls: list[Call] = []
+        self.errors: list[tuple[int, str]] = []
+        self.faults: list[Fault] = []
+        self._catcher = driver.ErrorCatcher(self)
+
+    # Life cycle ---------------------------------------------------------------------------------------------
+
+    async def start(self) -> CircleBot:
+        self._catcher.watch()
+        _install_adapter(self)
+        # A seeded random source: replays and the demo draw the same prompts on every run.
+        bot = create_bot(
+            self.settings, clock=self.clock, rng=random.Random(0), guild_ready_timeout=0.01, max_messages=1000
+        )
+        bot.http.request = self.rest_request  # type: ignore[method-assign]
+        self.bot = bot
+        await bot.login("stand-in-token")
+        self.feed_now("READY", ready_payload(self.bot_user, self.guild))
+        self.feed_now("GUILD_CREATE", copy.deepcopy(self.guild))
+        await asyncio.wait_for(bot.wait_until_ready(), timeout=10)
+        await self.settle()
+        return bot
+
+    async def close(self) -> None:
+        if self.bot is not None:
+            await self.settle()
+            await self.bot.close()
+            self.bot = None
+        _uninstall_adapter(self)
+        self._catcher.unwatch()
+
+    async def restart(self) -> CircleBot:
+        """Close the bot and build a new one on the same database, against Discord as it is now."""
+        if self.bot is not None:
+            await self.settle()
+            await self.bot.close()
+            self.bot = None
+        return await self.start()
+
+    async def __aenter__(self) -> StandIn:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def advance(self, seconds: float) -> None:
+        """Move time on; timers that come due run at their own moments."""
+        assert self.bot is not None
+        await driver.advance(self.bot.scheduler, seconds)
+
+    def fail(self, method: str, path: str, status: int, **kwargs: Any) -> None:
+        """Answer later matching calls with an error, as Discord would (a 403 with a code, a 500, a 429)."""
+        self.faults.append(Fault(method=method.upper(), path=path, status=status, **kwargs))
+
+    # What people do besides interactions --------------------------------------------------------------------
+
+    async def say(self, user: int | str, channel: int | str, content: str) -> dict[str, Any]:
+        """A person posts a message (MESSAGE_CREATE)."""
+        user_id = self.user_id(user) if isinstance(user, str) else user
+        channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
+        member = copy.deepcopy(self.member(user_id))
+        author = member.pop("user")
+        data = {
+            "id": str(self.next_id()),
+            "channel_id": str(channel_id),
+            "guild_id": self.guild["id"],
+            "author": author,
+            "member": member,
+            "content": content,
+            "timestamp": iso(self.clock.now()),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
+        self.messages.setdefault(channel_id, []).append(data)
+        await self.feed("MESSAGE_CREATE", data)
+        return data
+
+    async def voice(
+        self, user: int | str, channel: int | str | None, *, hand: datetime | None = None, mute: bool | None = None
+    ) -> None:
+        """A person joins (or, with None, leaves) a voice channel; on a stage, `hand` is when they raised it.
+
+        `mute` sets a server mute someone else (a moderator) gave them; by default a server mute carries over.
+        """
+        user_id = self.user_id(user) if isinstance(user, str) else user
+        channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
+        previous = self.voice_state(user_id)
+        state = {
+            "guild_id": self.guild["id"],
+            "channel_id": str(channel_id) if channel_id else None,
+            "user_id": str(user_id),
+            "member": self.member(user_id),
+            "session_id": f"session-{user_id}",
+            "deaf": False,
+            "mute": mute if mute is not None else (previous or self.member(user_id)).get("mute", False),
+            "self_deaf": False,
+            "self_mute": False,
+            "self_video": False,
+            "suppress": self.channel(channel_id)["type"] == 13 if channel_id else False,
+            "request_to_speak_timestamp": None if hand is None else iso(hand),
+        }
+        if mute is not None:
+            self.member(user_id)["mute"] = mute
+        await self.feed("VOICE_STATE_UPDATE", state)
+
+    # The call log -------------------------------------------------------------------------------------------
+
+    def calls_in_step(self, step: int) -> list[Call]:
+        return [c for c in self.calls if c.step == step]
+
+    def mark(self) -> int:
+        """A bookmark in the call log; `since(mark)` lists the calls made after it."""
+        return len(self.calls)
+
+    def since(self, mark: int) -> list[Call]:
+        return self.calls[mark:]
+
+    # The seams ----------------------------------------------------------------------------------------------
+
+    def _record(self, route: Route, body: Any) -> dict[str, str]:
+        params = route_params(route)
+        self.calls.append(Call(self.step, route.method, route.path, params, copy.deepcopy(body)))
+        return params
+
+    @staticmethod
+    def _body(kwargs: dict[str, Any], form: Any = None, files: Any = None) -> Any:
+        if "json" in kwargs:
+            return kwargs["json"]
+        if "payload" in kwargs and kwargs["payload"] is not None:
+            return kwargs["payload"]
+        parts = form or kwargs.get("multipart")
+        if parts:
+            body: dict[str, Any] = {}
+            names: list[str] = []
+            for part in parts:
+                if part.get("name") == "payload_json":
+                    body = json.loads(part["value"])
+                elif "filename" in part:
+                    names.append(part["filename"])
+            body["files"] = names
+            return body
+        return None
+
+    def _accept(
+        self, route: Route, body: Any, table: Mapping[tuple[str, str], Any], kind: str
+    ) -> tuple[Any, dict[str, str]]:
+        """Record a call, answer it with the fault a test set for it, and find its handler (unknown: fail loudly)."""
+        params = self._record(route, body)
+        fault = take_fault(self.faults, route.method, route.path, params)
+        if fault is not None:
+            apply_fault(fault, self.bot.http.max_ratelimit_timeout if self.bot else None)
+        handler = table.get((route.method, route.path))
+        if handler is None:
+            log.error("stand-in: the bot called an unknown %s %s %s", kind, route.method, route.path)
+            raise UnknownRoute(f"{route.method} {route.path}")
+        return handler, params
+
+    async def rest_request(self, route: Route, *, files: Any = None, form: Any = None, **kwargs: Any) -> Any:
+        body = self._body(kwargs, form, files)
+        handler, params = self._accept(route, body, REST_ROUTES, "route")
+        return await handler(self, params, body, kwargs.get("params") or {})
+
+    async def webhook_request(self, route: Route, **kwargs: Any) -> Any:
+        body = self._body(kwargs)
+        handler, params = self._accept(route, body, WEBHOOK_ROUTES, "webhook route")
+        return await handler(self, params, body or {})
