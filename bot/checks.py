@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def data_file_checks(root: Path = ROOT) -> list[tuple[str, Callable[[], object]]]:
     """Every shipped data file with the loader that validates it. New data files are added here."""
     from bot.domain.crisis import load_lexicon
+    from bot.domain.lookalikes import load_lookalikes
     from bot.domain.prompts import load_decks
     from bot.domain.resources import load_resources
 
@@ -27,6 +28,7 @@ def data_file_checks(root: Path = ROOT) -> list[tuple[str, Callable[[], object]]
         ("prompt decks", lambda: load_decks(root / "prompts")),
         ("crisis resources", lambda: load_resources(root / "data" / "crisis_resources.toml")),
         ("crisis lexicon", lambda: load_lexicon(root / "data" / "crisis" / "lexicon.toml")),
+        ("look-alike table", lambda: load_lookalikes(root / "bot" / "domain" / "lookalikes.json")),
     ]
 
 
@@ -81,7 +83,8 @@ def run_check(out: Callable[[str], None] = print, *, root: Path = ROOT) -> int:
             failures += 1
             out(f"Data file problem ({name}): {exc.path}: {exc.problem}")
         else:
-            out(f"Data files: {name} ok")
+            source = getattr(loaded, "source_version", None)
+            out(f"Data files: {name} ok" + (f" ({source})" if source else ""))
             stale = getattr(loaded, "stale", None)
             if callable(stale):
                 from datetime import UTC, datetime

@@ -3,8 +3,12 @@
 :func:`normalize` turns ``"I’m gonna K1LL mys3lf 2nite!!! 😭"`` into ``" im gona kil myself 2nite . "``:
 
 1. **Compatibility form** (NFKC), so fullwidth ``ｄｉｅ``, mathematical ``𝐝𝐢𝐞`` and ligatures are plain letters;
-   then **casefold** and **accents off** (``suicídio`` is ``suicidio``, ``ß`` is ``ss``); Cyrillic, Greek and
-   small-capital letters that imitate Latin ones become the Latin letter; zero-width characters vanish.
+   then **casefold** and **accents off** (``suicídio`` is ``suicidio``, ``ß`` is ``ss``); letters of other
+   scripts that imitate Latin ones become the Latin letter (Cyrillic ``і wаnt tо dіе``, Greek, Cherokee, Lisu,
+   Coptic, small capitals: :data:`bot.domain.lookalikes.LOOKALIKES`, the table generated from Unicode's
+   confusables data that the guideline filters use too, looked up by the casefolded letter); other letters of
+   other scripts separate words, as emoji and symbols do; zero-width characters vanish. A letter that looks like
+   a digit (Cyrillic ``з``) becomes the digit and is read as leetspeak inside a word (step 4).
 2. **Tokens**: sentence punctuation (``. ! ? ; : ,`` and new lines) becomes the boundary token ``.``;
    quotation marks the token ``"``; laughing emoji (``😂 🤣 💀`` ...) the word ``lol``; everything else that is
    not a letter or a digit separates words.
@@ -24,9 +28,17 @@
 
 The result starts and ends with a space and has single spaces between tokens, which lets the matcher find
 whole words by matching `` phrase `` with its spaces. Folding uses no regular expression at all: a
-handful of C-level string operations (one codec pass, one byte table) and small Python steps for the rare
-words with digits or spelled-out letters, so it is linear in the message and a 2,000-character message
-costs well under a millisecond.
+handful of C-level string operations (one codec pass whose error handler folds each run of non-ASCII characters
+with one ``str.translate`` through a table that classifies a character the first time it meets it, one byte
+table) and small Python steps for the rare words with digits or spelled-out letters, so it is linear in the
+message and a 2,000-character message costs well under a millisecond.
+
+Look-alikes fold wherever they are, also in words written wholly in another script (Russian ``нет`` reads as
+``het``), as they did with the hand-written table this replaced: folding only words that mix scripts would let
+``ꓲ ꓪꓮꓠꓔ ꓔꓳ ꓓꓲꓰ``, all Lisu, through. That is safe for the screen because the lexicon holds phrases of
+Latin-script languages only and a phrase matches only when every one of its words comes out as that Latin word;
+``tests/test_lookalikes.py`` holds that ordinary chat in Russian, Ukrainian, Greek, Hebrew, Arabic, Armenian,
+Georgian and Cherokee is not flagged.
 """
 
 from __future__ import annotations
@@ -34,6 +46,8 @@ from __future__ import annotations
 import codecs
 import string
 import unicodedata
+
+from bot.domain.lookalikes import LOOKALIKES
 
 BOUNDARY = "."
 QUOTE = '"'
@@ -45,28 +59,12 @@ _APOSTROPHES = "’‘`´ʼʻ′‛＇"
 _QUOTES = "“”„‟«»〝〞＂‹›"
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 
-_LOOK_ALIKES = {
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "є": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l",
-    # Greek
-    "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x",
-    # Latin letters that decomposition leaves alone
-    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "ð": "d",
-    # small capitals
-    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k",
-    "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w",
-    "ʏ": "y", "ᴢ": "z",
-}  # fmt: skip
-
 _SPECIAL: dict[str, str] = {
     **dict.fromkeys(_LAUGHING, " lol "),
     **dict.fromkeys(_APOSTROPHES, "'"),
     **dict.fromkeys(_QUOTES, '"'),
     **dict.fromkeys(_INVISIBLE, ""),
     **dict.fromkeys("…¿¡", "."),
-    **_LOOK_ALIKES,
-    **{upper: latin for letter, latin in _LOOK_ALIKES.items() if (upper := letter.upper()) != letter},
 }
 
 
@@ -75,23 +73,52 @@ def _fold_char(ch: str) -> str:
     special = _SPECIAL.get(ch)
     if special is not None:
         return special
+    latin = LOOKALIKES.get(ch.casefold())
+    if latin is not None:
+        return latin  # Cyrillic "а", Lisu "ꓲ", Cherokee "ꭰ" (its casefold is "Ꭰ"): the Latin letter they imitate
     plain = "".join(part for part in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(part))
     if plain.isascii():
         return plain  # "é" -> "e", fullwidth "ｄ" -> "d", "ﬁ" -> "fi", a lone combining accent -> ""
     folded = ch.casefold()
     if folded.isascii():
         return folded  # "ß" -> "ss"
-    return _SPECIAL.get(plain, " ")  # letters of other scripts, emoji and symbols separate words
+    latin = LOOKALIKES.get(plain.casefold())
+    if latin is not None:
+        return latin  # Cyrillic "ё" -> "е" -> "e"
+    return " "  # letters of other scripts, emoji and symbols separate words
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that folds a character the first time it meets it (a capped, pure cache)."""
+
+    def __missing__(self, code_point: int) -> str:
+        folded = _fold_char(chr(code_point))
+        if len(self) < _MEMO_CAP:
+            self[code_point] = folded
+        return folded
+
+
+def _build_table() -> _FoldTable:
+    table = _FoldTable()
+    for text in (*_SPECIAL, *LOOKALIKES, *(letter.upper() for letter in LOOKALIKES)):
+        if len(text) == 1 and not text.isascii():
+            table[ord(text)] = _fold_char(text)
+    return table
+
+
+_MEMO_CAP = 20_000
+_FOLD = _build_table()
 
 
 def _fold_run(error: UnicodeError) -> tuple[str, int]:
     """Codec error handler: replace a run of non-ASCII characters by what they fold to."""
     assert isinstance(error, UnicodeEncodeError)
-    return "".join(_fold_char(ch) for ch in error.object[error.start : error.end]), error.end
+    return error.object[error.start : error.end].translate(_FOLD), error.end
 
 
 # Encoding to ASCII with this handler folds every non-ASCII character in one C-level pass over the text;
-# the handler runs only for the (few) non-ASCII runs. Registering is idempotent and only adds a name.
+# the handler runs only for the (few) non-ASCII runs, and folds each with one str.translate. Registering is
+# idempotent and only adds a name.
 codecs.register_error("crisis-fold", _fold_run)
 
 # Internal markers while folding: sentence boundary and quotation mark.

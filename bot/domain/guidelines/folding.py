@@ -7,10 +7,13 @@
    Pure-ASCII text (most chat) skips this step.
 2. **Casefold**, so case never matters (``ß`` becomes ``ss``).
 3. **One translation table**: combining marks and invisible format characters (zero-width spaces, soft
-   hyphens) are dropped, so ``a\u200bss`` is ``ass``; Cyrillic and Greek letters that look Latin
-   (``а е о р с у х і ј ѕ``, ``ο α ν ι κ τ`` and more) and small capitals become the Latin letter they
-   imitate; everything that is neither a letter nor a digit becomes a space. Each letter folds the same way
-   in both cases, so folding can never make matching case-sensitive.
+   hyphens) are dropped, so ``a\u200bss`` is ``ass``; letters of other scripts that look Latin become the Latin
+   letter they imitate: Cyrillic ``а е о р с у х і ј ѕ``, Greek ``ο α ν ι κ τ``, Cherokee ``Ꭺ Ꭼ Ꮋ``, Lisu
+   ``ꓮ ꓰ ꓲ``, Coptic ``ⲟ ⲣ ⲧ``, small capitals and the rest of :data:`bot.domain.lookalikes.LOOKALIKES`, the
+   table generated from Unicode's confusables data that the crisis screen uses too (a letter that looks like a
+   digit, Cyrillic ``з``, becomes the digit and is then read like one); everything that is neither a letter nor a
+   digit becomes a space. The table is keyed by casefolded letters, so each letter folds the same way in both
+   cases and folding can never make matching case-sensitive.
 4. **Single spaces**: runs of spaces collapse and the ends are trimmed, so spaces separate words exactly.
 5. **Leetspeak**, word by word, only in words that mix digits or ``@ $ ! |`` with letters:
    ``0→o 1→i 3→e 4→a 5→s 7→t @→a $→s !→i |→l``.
@@ -38,26 +41,9 @@ import codecs
 import logging
 import unicodedata
 
-log = logging.getLogger(__name__)
+from bot.domain.lookalikes import LOOKALIKES
 
-# Look-alikes, keyed by the casefolded character. One target per letter whatever its case (casefold runs
-# first), so where the two cases look different the lowercase shape wins: Greek ν is "v" and η is "n".
-_LOOK_ALIKES: dict[str, str] = {
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "є": "e", "к": "k", "м": "m", "н": "h", "о": "o", "п": "n", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "ь": "b", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h",
-    "ԛ": "q", "ԝ": "w", "ү": "y", "ӏ": "l", "ѵ": "v",
-    # Greek
-    "α": "a", "β": "b", "γ": "y", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k", "μ": "u", "ν": "v",
-    "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
-    # Latin letters that NFKD leaves alone
-    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƀ": "b", "ɑ": "a", "ɡ": "g", "ɩ": "i",
-    "æ": "ae", "œ": "oe", "ð": "d",
-    # small capitals
-    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j",
-    "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u",
-    "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
-}  # fmt: skip
+log = logging.getLogger(__name__)
 
 LEET: dict[str, str] = {
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l",
@@ -84,8 +70,9 @@ _MEMO_CAP = 20_000
 
 def _fold_char(code_point: int) -> str | None:
     char = chr(code_point)
-    if char in _LOOK_ALIKES:
-        return _LOOK_ALIKES[char]
+    latin = LOOKALIKES.get(char)
+    if latin is not None:
+        return latin
     if char in _LEET_SYMBOLS:
         return char  # kept for the leetspeak step, which decides whether it is a letter or punctuation
     category = unicodedata.category(char)
@@ -110,8 +97,8 @@ def _build_table() -> _FoldTable:
     table = _FoldTable()
     for code_point in range(_PREFILLED_UP_TO):
         table[code_point] = _fold_char(code_point)
-    for char in _LOOK_ALIKES:
-        table[ord(char)] = _LOOK_ALIKES[char]
+    for char, latin in LOOKALIKES.items():
+        table[ord(char)] = latin
     return table
 
 
