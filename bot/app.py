@@ -16,6 +16,7 @@ from bot.db.store import Store
 from bot.domain.crisis import Screen
 from bot.domain.resources import Resources, default_resources_path, load_resources
 from bot.features import Features
+from bot.pacing import RestPacer, paced
 from bot.permissions import intents
 from bot.scheduling import Scheduler
 from bot.settings import Settings
@@ -31,6 +32,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.crisis",
     "cogs.onboarding",
     "cogs.streaks",
+    "cogs.privacy",
     "cogs.messages",
 )
 
@@ -52,6 +54,8 @@ class CircleBot(commands.Bot):
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.scheduler = Scheduler(self.clock)
+        # One budget for every REST call of every shard (bot/pacing.py).
+        self.pacer = RestPacer()
         self.rng: random.Random = rng or random.Random()
         # Crisis helplines per country (validated data; `python -m bot check` reports a broken or stale file).
         self.resources: Resources = load_resources(default_resources_path())
@@ -62,6 +66,9 @@ class CircleBot(commands.Bot):
         self.features = Features()
 
     async def setup_hook(self) -> None:
+        # discord.py has no hook before a REST call, so the pacer wraps the client's one request method, once, here
+        # (after login, and after the offline stand-in put its own answer there: tests are paced like production).
+        self.http.request = paced(self.pacer, self.http.request)  # type: ignore[method-assign,assignment]
         self.db = self._db = await Database.open(self.settings.database_path)
         version = await self.db.migrate()
         self.store = Store(self.db)
@@ -82,11 +89,16 @@ class CircleBot(commands.Bot):
             log.info("synced %d commands to the development server", len(synced))
 
     async def close(self) -> None:
+        """Stop cleanly: no timer fires, work under way finishes (bounded), then Discord and the database close.
+
+        Work is given its time while Discord is still connected, so a turn change under way posts its announcement.
+        What is cut off is left to the next start, which rebuilds every job from the database.
+        """
         await self.scheduler.shutdown()
         await super().close()
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        db, self._db = self._db, None
+        if db is not None:
+            await db.close()
 
     @property
     def db_open(self) -> bool:

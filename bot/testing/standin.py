@@ -8,6 +8,7 @@ fails loudly). Gateway events go in through `feed` (see `state`).
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import json
 import logging
@@ -33,6 +34,9 @@ from bot.testing.payloads import iso, ready_payload
 from bot.testing.rest import REST_ROUTES, RestRoutes
 
 log = logging.getLogger(__name__)
+
+# Discord's documented global limit for a bot's REST calls, per second (interaction responses are exempt).
+GLOBAL_LIMIT = 50
 
 DEFAULT_START = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
 
@@ -124,6 +128,9 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
         self.errors: list[tuple[int, str]] = []
         self.faults: list[Fault] = []
         self._catcher = driver.ErrorCatcher(self)
+        # Discord's global rate limit (real time): every call that went over it, as (method, path, retry_after).
+        self.rate_limited: list[tuple[str, str, float]] = []
+        self._recent_calls: collections.deque[float] = collections.deque()
 
     # Life cycle ---------------------------------------------------------------------------------------------
 
@@ -286,7 +293,26 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
             raise UnknownRoute(f"{route.method} {route.path}")
         return handler, params
 
+    async def _global_limit(self, route: Route) -> None:
+        """Discord's global limit: 50 REST calls a second, in real seconds.
+
+        A call over it is a 429, kept in `rate_limited`; then the stand-in waits it out and answers, as discord.py
+        would retry it.
+        """
+        loop_now = asyncio.get_running_loop().time()
+        window = self._recent_calls
+        while window and loop_now - window[0] >= 1.0:
+            window.popleft()
+        if len(window) >= GLOBAL_LIMIT:
+            retry_after = 1.0 - (loop_now - window[0])
+            self.rate_limited.append((route.method, route.path, round(retry_after, 3)))
+            await asyncio.sleep(retry_after)
+            return await self._global_limit(route)
+        window.append(loop_now)
+        return None
+
     async def rest_request(self, route: Route, *, files: Any = None, form: Any = None, **kwargs: Any) -> Any:
+        await self._global_limit(route)
         body = self._body(kwargs, form, files)
         handler, params = self._accept(route, body, REST_ROUTES, "route")
         return await handler(self, params, body, kwargs.get("params") or {})
