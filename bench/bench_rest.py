@@ -55,13 +55,10 @@ async def main() -> None:
             pacer = s.bot.pacer
             print(f"turn changes: {len(announced)} circles in the same second, {len(calls)} REST calls")
             print(f"429s from the stand-in (global 50/s): {len(s.rate_limited) - limited}")
-            print(
-                f"slowest circle's turn change waited {slowest:.2f} s (median {sorted(announced.values())[len(announced) // 2]:.2f} s)"
-            )
-            print(
-                f"burst sent in {took:.2f} s: {len(calls) / took:.1f} calls/s (budget {s.bot.pacer.rate:g}/s + {s.bot.pacer.burst} burst)"
-            )
-            print(f"calls that waited for the budget: {s.bot.pacer.waited_calls - waits_before[0]}")
+            print(f"slowest circle's turn change waited {slowest:.2f} s (median {median:.2f} s)")
+            rate = len(calls) / took
+            print(f"burst sent in {took:.2f} s: {rate:.1f} calls/s (budget {pacer.rate:g}/s + {pacer.burst} burst)")
+            print(f"calls that waited for the budget: {pacer.waited_calls - waits_before[0]}")
 
 
 if __name__ == "__main__":
