@@ -10,7 +10,7 @@ Part 1b does the same for voice and stage circles of 3, 8 and 25 people present:
 and stage suppress calls of each turn change that ends on its timeout.
 
 Part 2 has no Discord: 1,000 circles of 8 participants in a temporary SQLite file, run through the domain,
-the repositories and the scheduler on a manual clock, with the code `cogs/circles/service.py` runs for a
+the repositories and the scheduler on a manual clock, with the code `cogs/circles/shell.py` runs for a
 timer (`bot.circle_keeper.CircleKeeper`): under the circle's lock, its state from the keeper's cache,
 `advance`, one transaction saving the state and attendance rows, re-arm the timer. It prints turn changes
 per second, the time each turn change took (timed inside the job), memory per circle, and how long
@@ -36,7 +36,7 @@ from pathlib import Path
 from bot.circle_keeper import CircleKeeper, attendance_from
 from bot.clock import ManualClock
 from bot.db.store import Store
-from bot.domain import circle as rules
+from bot.domain import circle
 from bot.domain.circle import CircleSettings, CircleState, TurnStarted
 from bot.scheduling import Scheduler
 from bot.testing import StandIn, _member, _user
@@ -251,7 +251,7 @@ async def part_voice(folder: Path) -> None:
 
 
 class Pipeline:
-    """What `CircleService` does for a timer, minus Discord: the same `CircleKeeper` under the circle's lock."""
+    """What `CircleShell` does for a timer, minus Discord: the same `CircleKeeper` under the circle's lock."""
 
     def __init__(self, db: Store, scheduler: Scheduler) -> None:
         self.keeper = CircleKeeper(db, scheduler, self.on_timer)
@@ -265,7 +265,7 @@ class Pipeline:
     async def on_timer(self, circle_id: int) -> None:
         started = time.perf_counter()
         async with self.keeper.lock(circle_id):
-            done = await self.keeper.step(circle_id, rules.advance, self.clock.now())
+            done = await self.keeper.step(circle_id, circle.advance, self.clock.now())
         took = time.perf_counter() - started
         if done is None:
             return
@@ -282,7 +282,7 @@ async def create_circles(db: Store, pipeline: Pipeline) -> None:
         channel_id = GUILD_ID + 1_000_000 + index
         # Circles start spread over half a turn, as they would in real life.
         started = START + timedelta(seconds=TURN_SECONDS / 2 * index / CIRCLES)
-        state = rules.open_circle(settings)
+        state = circle.open_circle(settings)
         circle_id = await db.circles.create(
             guild_id=guild_id,
             channel_id=channel_id,
@@ -295,17 +295,17 @@ async def create_circles(db: Store, pipeline: Pipeline) -> None:
         before = state
         effects: list = []
         for person in range(PARTICIPANTS):
-            tr = rules.join(state, GUILD_ID + 2_000_000 + index * 10 + person, started)
+            tr = circle.join(state, GUILD_ID + 2_000_000 + index * 10 + person, started)
             effects.extend(tr.effects)
             state = tr.state
-        tr = rules.start(state, started)
-        combined = rules.Transition(tr.state, (*effects, *tr.effects))
+        tr = circle.start(state, started)
+        combined = circle.Transition(tr.state, (*effects, *tr.effects))
         async with db.db.transaction():
             await db.circles.save(
                 circle_id,
                 status=tr.state.status.value,
                 state=tr.state.to_json(),
-                next_deadline=rules.next_deadline(tr.state),
+                next_deadline=circle.next_deadline(tr.state),
             )
             await db.attendance.record_many(guild_id, attendance_from(circle_id, before, combined, started))
         pipeline.arm(circle_id, tr.state)
@@ -325,14 +325,14 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 async def restore(path: Path, clock: ManualClock) -> tuple[float, int, int]:
-    """Start-up as `CircleService.restore_all` does it, minus Discord: open, migrate, catch up, save, arm."""
+    """Start-up as `CircleShell.restore_all` does it, minus Discord: open, migrate, catch up, save, arm."""
     started = time.perf_counter()
     db = await Store.open(path)
     scheduler = Scheduler(clock)
     try:
         scheduler.start()
         pipeline = Pipeline(db, scheduler)
-        caught_up = await pipeline.keeper.restore(lambda row: rules.advance, clock.now())
+        caught_up = await pipeline.keeper.restore(lambda row: circle.advance, clock.now())
         took = time.perf_counter() - started
         return took, len(caught_up), len(scheduler.job_ids())
     finally:
@@ -354,11 +354,10 @@ async def memory_per_circle(path: Path, clock: ManualClock) -> tuple[float, floa
         states = {circle_id: CircleState.from_json(json.loads(text)) for circle_id, _, text in saved}
         gc.collect()
         after_states = tracemalloc.get_traced_memory()[0]
-        channels: dict[int, int] = {}
         for circle_id, channel_id, _ in saved:
             pipeline.arm(circle_id, states[circle_id])
             pipeline.keeper.lock(circle_id)
-            channels[channel_id] = circle_id
+            pipeline.keeper.opened(circle_id, channel_id)  # the keeper's "active circle by channel" index
         gc.collect()
         after_timers = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
@@ -437,7 +436,7 @@ async def part_two(folder: Path) -> None:
     print(
         f"  restore at start-up: {count:,} circles in {took * 1000:.0f} ms (open + migrate, load all, "
         f"advance(now), save all in one transaction, arm {armed:,} timers: CircleKeeper.restore, as "
-        f"CircleService.restore_all does before it touches Discord; target: under 1 s: {_verdict(took < 1)})"
+        f"CircleShell.restore_all does before it touches Discord; target: under 1 s: {_verdict(took < 1)})"
     )
 
     states, timers, row_bytes = await memory_per_circle(path, clock)

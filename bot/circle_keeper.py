@@ -1,11 +1,14 @@
 """The part of running a circle that needs no Discord: load its state, take a step, save it, arm its timer.
 
-`cogs/circles/service.py` wraps every change in this and then makes Discord match; `bench/bench_circles.py`
+`cogs/circles/shell.py` wraps every change in this and then makes Discord match; `bench/bench_circles.py`
 drives the same code with no Discord at all, so the figures it prints are the bot's own.
 
 A timer job is one write: the new state plus its attendance rows, as one transaction in one hop to the database
 thread. The keeper is the only writer of a circle's row, so it keeps each active circle's last saved state in
 memory (write-through) and reads the database only for a circle it has not seen since start-up.
+
+It also keeps the one index of active circles by channel that every feature asks ("is a circle running here?",
+`active_in`): filled at start-up by `restore`, kept by `opened` and by every change that ends a circle.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from bot.db.database import Statement
 from bot.db.repos.attendance import AttendanceEvent
 from bot.db.repos.circles import CircleRow
 from bot.db.store import Store
-from bot.domain import circle as rules
+from bot.domain import circle
 from bot.domain.circle import CircleState, Status, Transition
 from bot.scheduling import Scheduler
 
@@ -40,15 +43,15 @@ def attendance_from(circle_id: int, before: CircleState, tr: Transition, now: da
     events: list[AttendanceEvent] = []
     round_ = before.round
     for effect in tr.effects:
-        if isinstance(effect, rules.RoundOpened):
+        if isinstance(effect, circle.RoundOpened):
             round_ = effect.round
-        elif isinstance(effect, rules.MemberJoined):
+        elif isinstance(effect, circle.MemberJoined):
             events.append(AttendanceEvent(circle_id, effect.user_id, "joined", round_, now))
-        elif isinstance(effect, rules.MemberLeft):
+        elif isinstance(effect, circle.MemberLeft):
             events.append(AttendanceEvent(circle_id, effect.user_id, "left", round_, now))
-        elif isinstance(effect, rules.TurnPassed):
+        elif isinstance(effect, circle.TurnPassed):
             events.append(AttendanceEvent(circle_id, effect.user_id, "passed", round_, now))
-        elif isinstance(effect, rules.TurnEnded) and effect.reason in _TURN_ENDINGS:
+        elif isinstance(effect, circle.TurnEnded) and effect.reason in _TURN_ENDINGS:
             events.append(AttendanceEvent(circle_id, effect.holder, _TURN_ENDINGS[effect.reason], round_, now))
     return events
 
@@ -65,9 +68,27 @@ class CircleKeeper:
         self._on_due = on_due
         self._locks: dict[int, asyncio.Lock] = {}
         self._known: dict[int, Loaded] = {}
+        self._by_channel: dict[int, int] = {}
+        self.restored = False
+        """Whether `restore` has run, so the channel index holds every active circle."""
 
     def lock(self, circle_id: int) -> asyncio.Lock:
         return self._locks.setdefault(circle_id, asyncio.Lock())
+
+    def active_in(self, channel_id: int) -> int | None:
+        """The id of the circle running in the channel, from memory (no database read), or None."""
+        return self._by_channel.get(channel_id)
+
+    def opened(self, circle_id: int, channel_id: int) -> None:
+        """A circle was opened in the channel (its row is written)."""
+        self._by_channel[channel_id] = circle_id
+
+    def closed(self, circle_id: int, channel_id: int) -> None:
+        """A circle ended without a step (its card could not even be posted): forget it."""
+        if self._by_channel.get(channel_id) == circle_id:
+            del self._by_channel[channel_id]
+        self._known.pop(circle_id, None)
+        self._locks.pop(circle_id, None)
 
     async def load(self, circle_id: int) -> Loaded | None:
         known = self._known.get(circle_id)
@@ -79,6 +100,7 @@ class CircleKeeper:
         loaded = Loaded(row, CircleState.from_json(row.state))
         if loaded.state.status != Status.ENDED:
             self._known[circle_id] = loaded
+            self._by_channel.setdefault(row.channel_id, circle_id)
         return loaded
 
     async def set_card(self, circle_id: int, message_id: int) -> None:
@@ -106,7 +128,7 @@ class CircleKeeper:
         """
         state = tr.state
         saved = state.to_json()
-        deadline = rules.next_deadline(state)
+        deadline = circle.next_deadline(state)
         writes = [
             self.store.circles.save_statement(
                 loaded.row.id,
@@ -136,7 +158,7 @@ class CircleKeeper:
     async def restore(self, choose: Callable[[CircleRow], Step], now: datetime) -> list[tuple[Loaded, Transition]]:
         """At start-up: step every active circle (`choose` picks the step for each), save all in one transaction.
 
-        Time spent while the bot was down counts: `rules.advance` passes on any turn that ran out meanwhile.
+        Time spent while the bot was down counts: `circle.advance` passes on any turn that ran out meanwhile.
         """
         done: list[tuple[Loaded, Transition]] = []
         writes: list[Statement] = []
@@ -151,19 +173,20 @@ class CircleKeeper:
         await self.store.db.batch(writes)
         for after in settled:
             self._settled(after)
+        self.restored = True
         return done
 
     def _settled(self, after: Loaded) -> None:
         circle_id = after.row.id
         self.arm(circle_id, after.state)
         if after.state.status == Status.ENDED:
-            self._locks.pop(circle_id, None)
-            self._known.pop(circle_id, None)
+            self.closed(circle_id, after.row.channel_id)
         else:
             self._known[circle_id] = after
+            self._by_channel[after.row.channel_id] = circle_id
 
     def arm(self, circle_id: int, state: CircleState) -> None:
-        deadline = rules.next_deadline(state)
+        deadline = circle.next_deadline(state)
         job = f"circle:{circle_id}"
         if deadline is None:
             self.scheduler.cancel(job)

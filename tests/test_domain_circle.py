@@ -11,7 +11,6 @@ import pytest
 from bot.domain import circle as c
 from bot.domain.circle import (
     CircleEnded,
-    CircleRuleError,
     CircleSettings,
     CircleStarted,
     CircleState,
@@ -30,7 +29,9 @@ from bot.domain.circle import (
     TurnStarted,
     TurnWarning,
 )
-from bot.errors import UserFacingError
+from bot.domain.floor import speakers
+from bot.domain.refusal import Refusal
+from bot.replies import message_for
 
 T0 = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 
@@ -54,8 +55,8 @@ def running(*users: int, **settings: object) -> CircleState:
     return c.start(gathered(*users, **settings), T0).state
 
 
-def rule_error(message_part: str) -> AbstractContextManager[pytest.ExceptionInfo[CircleRuleError]]:
-    return pytest.raises(CircleRuleError, match=message_part)
+def rule_error(message_part: str) -> AbstractContextManager[pytest.ExceptionInfo[Refusal]]:
+    return pytest.raises(Refusal, match=message_part)
 
 
 # Settings
@@ -73,7 +74,7 @@ def rule_error(message_part: str) -> AbstractContextManager[pytest.ExceptionInfo
     ],
 )
 def test_settings_out_of_range_are_refused(field: str, value: int) -> None:
-    with pytest.raises(CircleRuleError):
+    with pytest.raises(Refusal):
         CircleSettings(**{field: value})  # type: ignore[arg-type]
 
 
@@ -87,11 +88,12 @@ def test_open_circle_is_gathering_and_empty() -> None:
     assert c.time_left(state, T0) is None
 
 
-def test_rule_error_is_the_user_facing_error_with_a_kind_sentence() -> None:
-    with pytest.raises(UserFacingError) as caught:
+def test_a_rule_refuses_with_a_stable_key_and_a_kind_sentence_the_person_sees_as_is() -> None:
+    with pytest.raises(Refusal) as caught:
         c.start(gathered(), T0)
-    assert isinstance(caught.value, CircleRuleError)
+    assert caught.value.key == "circle.nobody_joined"
     assert caught.value.message == "Nobody has joined yet, so there is no one to pass the stick to."
+    assert message_for(caught.value) == (caught.value.message, True)
 
 
 # Joining and leaving
@@ -642,8 +644,8 @@ def test_next_deadline_is_none_unless_running() -> None:
     assert c.next_deadline(c.end(running(1), T0).state) is None
 
 
-def test_floor_holder_is_the_holder_in_talking_stick() -> None:
-    assert c.floor_holder(running(1, 2)) == 1
+def test_the_floor_is_the_holders_in_talking_stick() -> None:
+    assert speakers(running(1, 2)) == {1}
     assert c.listener_candidates(running(1, 2)) == ()
 
 
@@ -669,6 +671,16 @@ def test_json_round_trips_exactly(state: CircleState) -> None:
     back = CircleState.from_json(json.loads(text))
     assert back == state
     assert back.to_json() == state.to_json()
+
+
+def test_who_left_is_saved_and_a_state_saved_before_it_existed_reads_as_nobody_left() -> None:
+    state = c.leave(running(1, 2, 3), 3, at(1)).state
+    assert state.left == {3}
+    data = json.loads(json.dumps(state.to_json()))
+    assert data["left"] == [3]
+    assert CircleState.from_json(data) == state
+    del data["left"]
+    assert CircleState.from_json(data).left == frozenset()
 
 
 def test_from_json_refuses_an_unknown_version() -> None:

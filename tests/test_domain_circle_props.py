@@ -20,7 +20,6 @@ from bot.domain import circle as c
 from bot.domain.circle import (
     CircleEnded,
     CircleFormat,
-    CircleRuleError,
     CircleSettings,
     CircleState,
     ConfirmRequested,
@@ -42,6 +41,8 @@ from bot.domain.circle import (
     TurnStarted,
     TurnWarning,
 )
+from bot.domain.floor import speakers
+from bot.domain.refusal import Refusal
 
 T0 = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 USERS = st.integers(min_value=1, max_value=6)
@@ -172,7 +173,7 @@ class CircleMachine(RuleBasedStateMachine):
         before = self.state
         try:
             tr = action(before, *args, self.now)
-        except CircleRuleError as exc:
+        except Refusal as exc:
             assert exc.message and exc.message[0].isupper() and exc.message.endswith(".")
             return None
         self.model.feed(tr.effects)
@@ -361,6 +362,8 @@ class CircleMachine(RuleBasedStateMachine):
         assert state.passing <= set(state.participants)
         assert self.model.members == set(state.participants)
         assert self.model.holder == state.holder
+        assert not state.left & set(state.participants), "someone both in the circle and gone"
+        assert speakers(state) <= set(state.participants)
         if state.phase in (Phase.REFLECTING, Phase.CONFIRMING):
             assert state.listener is not None
             assert 1 <= state.attempt <= c.MAX_REFLECTIONS

@@ -13,7 +13,6 @@ from bot.domain import circle as c
 from bot.domain.circle import (
     CircleEnded,
     CircleFormat,
-    CircleRuleError,
     CircleSettings,
     CircleState,
     ConfirmRequested,
@@ -30,6 +29,8 @@ from bot.domain.circle import (
     TurnStarted,
     TurnWarning,
 )
+from bot.domain.floor import speakers
+from bot.domain.refusal import Refusal
 
 T0 = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)
 # Speaking 60 s (warning at 50 s), reflecting 30 s, confirming 20 s.
@@ -59,8 +60,8 @@ def confirming(*users: int, listener: int) -> CircleState:
     return c.finish_turn(state, listener, at(20)).state
 
 
-def rule_error(message_part: str) -> AbstractContextManager[pytest.ExceptionInfo[CircleRuleError]]:
-    return pytest.raises(CircleRuleError, match=message_part)
+def rule_error(message_part: str) -> AbstractContextManager[pytest.ExceptionInfo[Refusal]]:
+    return pytest.raises(Refusal, match=message_part)
 
 
 # Who may listen
@@ -191,7 +192,7 @@ def test_speaking_time_running_out_starts_the_chosen_listeners_reflection() -> N
     assert tr.effects == (TurnWarning(1, at(60)), ReflectionStarted(1, 3, at(90), 1))
     assert tr.state.phase is Phase.REFLECTING
     assert tr.state.holder == 1
-    assert c.floor_holder(tr.state) == 3
+    assert 3 in speakers(tr.state)
 
 
 def test_no_choice_in_time_means_the_bot_picks_the_next_in_order() -> None:
@@ -208,7 +209,7 @@ def test_listener_finishing_asks_the_speaker_to_confirm() -> None:
     tr = c.finish_turn(reflecting(1, 2, listener=2), 2, at(20))
     assert tr.effects == (ConfirmRequested(1, 2, at(40), 1),)
     assert tr.state.phase is Phase.CONFIRMING
-    assert c.floor_holder(tr.state) == 1
+    assert speakers(tr.state) == {1}
 
 
 def test_reflection_running_out_asks_the_speaker_to_confirm() -> None:

@@ -17,7 +17,6 @@ from bot.domain.prompts import (
     Depth,
     NoPromptAvailable,
     Prompt,
-    PromptInputError,
     ServerPromptDraft,
     candidates_for,
     default_decks_for_rounds,
@@ -27,6 +26,7 @@ from bot.domain.prompts import (
     prompt_by_key,
     validate_server_prompt,
 )
+from bot.domain.refusal import Refusal
 
 GOOD_HEADER = """\
 id = "{deck}"
@@ -430,7 +430,7 @@ def test_a_deep_grief_server_prompt_with_a_note_is_accepted() -> None:
 def test_a_bad_server_prompt_gets_a_kind_plain_reason(
     text: str, deck: str, depth: str, note: str | None, expected: str
 ) -> None:
-    with pytest.raises(PromptInputError) as caught:
+    with pytest.raises(Refusal) as caught:
         validate_server_prompt(text, deck, depth, note, DECKS)
     assert expected in caught.value.message
     assert str(caught.value) == caught.value.message

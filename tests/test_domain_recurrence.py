@@ -15,7 +15,6 @@ from bot.domain.recurrence import (
     ALL_DAYS,
     MAX_INTERVAL_WEEKS,
     Recurrence,
-    WhenParseError,
     bind_anchor,
     local_time_issue,
     next_occurrence,
@@ -23,6 +22,7 @@ from bot.domain.recurrence import (
     parse_when,
     resolve_wall_time,
 )
+from bot.domain.refusal import Refusal
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 ALL_OPTIONS = {"allow_daily": True, "allow_multi_day": True, "allow_interval": True}
@@ -117,7 +117,7 @@ def test_parse_when_accepts_forgiving_forms(text: str, expected: Recurrence) -> 
     ],
 )
 def test_parse_when_refuses_kindly(text: str, options: dict[str, bool], problem: str) -> None:
-    with pytest.raises(WhenParseError) as caught:
+    with pytest.raises(Refusal) as caught:
         parse_when(text, **options)
     message = caught.value.message
     assert problem in message
@@ -130,7 +130,7 @@ def test_parse_when_refuses_kindly(text: str, options: dict[str, bool], problem:
 
 
 def test_error_message_examples_read_as_a_sentence() -> None:
-    with pytest.raises(WhenParseError) as caught:
+    with pytest.raises(Refusal) as caught:
         parse_when("sometime", allow_daily=True, allow_multi_day=False, allow_interval=False)
     assert caught.value.message == "I couldn't find a time in that. Try `daily 09:00` or `weekly mon 19:30`."
 

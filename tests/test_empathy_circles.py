@@ -146,3 +146,25 @@ async def test_voice_empathy_restart_mid_reflection_keeps_phase_and_who_may_spea
     assert state.phase == Phase.REFLECTING and state.holder == s.user_id("Ken") and state.listener == s.user_id("Lu")
     assert state.deadline is not None and state.deadline - s.clock.now() == timedelta(seconds=60)
     assert not muted(s, "Ken") and not muted(s, "Lu") and muted(s, "Mia")
+
+
+async def test_the_listener_pressing_im_done_while_reflecting_asks_the_speaker_to_confirm(
+    discord_standin: StandIn,
+) -> None:
+    """The rulebook lets the listener end their reflection with the card's **I'm done**; the cog must not refuse it."""
+    s = discord_standin
+    await start_empathy(s, "circle-room", "Ken", "Mia", "Lu")
+    card = s.bot_messages("circle-room")[0]
+    await s.click("Ken", card, "I'm done")
+    state = await circle_state(s)
+    assert state.phase == Phase.REFLECTING and state.listener == s.user_id("Mia")
+
+    await s.click("Mia", card, "I'm done")
+    reply = s.last_reply("Mia")
+    assert reply["flags"] & EPHEMERAL and "Only the person holding the stick" not in reply["content"]
+    state = await circle_state(s)
+    assert state.phase == Phase.CONFIRMING
+    assert state.holder == s.user_id("Ken") and state.listener == s.user_id("Mia")
+    assert "do you feel heard" in s.last_message("circle-room")["content"]
+    # Confirming is the speaker's step: the floor is theirs alone until they feel heard.
+    assert can_post(s, "Ken") and not can_post(s, "Mia") and not can_post(s, "Lu")

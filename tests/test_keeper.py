@@ -13,7 +13,7 @@ from bot.circle_keeper import CircleKeeper
 from bot.clock import ManualClock, SystemClock
 from bot.db.database import Statement
 from bot.db.store import Store
-from bot.domain import circle as rules
+from bot.domain import circle
 from bot.domain.circle import CircleSettings, Status
 from bot.scheduling import Scheduler
 
@@ -97,7 +97,7 @@ async def test_the_real_scheduler_parks_a_fired_job_until_it_re_arms() -> None:
 
 
 async def _circle(db: Store, keeper: CircleKeeper) -> int:
-    state = rules.open_circle(CircleSettings(turn_seconds=60, rounds=1, warning_seconds=20))
+    state = circle.open_circle(CircleSettings(turn_seconds=60, rounds=1, warning_seconds=20))
     circle_id = await db.circles.create(
         guild_id=1,
         channel_id=2,
@@ -109,7 +109,7 @@ async def _circle(db: Store, keeper: CircleKeeper) -> int:
     )
     for user in (11, 12):
         async with keeper.lock(circle_id):
-            await keeper.step(circle_id, lambda s, t, u=user: rules.join(s, u, t), START)
+            await keeper.step(circle_id, lambda s, t, u=user: circle.join(s, u, t), START)
     return circle_id
 
 
@@ -118,14 +118,14 @@ async def test_the_keeper_saves_what_it_caches(db: Store) -> None:
     keeper = CircleKeeper(db, scheduler, lambda circle_id: asyncio.sleep(0))
     circle_id = await _circle(db, keeper)
     async with keeper.lock(circle_id):
-        done = await keeper.step(circle_id, rules.start, START)
+        done = await keeper.step(circle_id, circle.start, START)
     assert done is not None
     cached = await keeper.load(circle_id)
     row = await db.circles.get(circle_id)
     assert cached is not None and row is not None
     assert cached.state == done[1].state
     assert row.state == cached.row.state and row.status == Status.RUNNING.value == cached.row.status
-    assert scheduler.when(f"circle:{circle_id}") == rules.next_deadline(done[1].state)
+    assert scheduler.when(f"circle:{circle_id}") == circle.next_deadline(done[1].state)
     events = await db.attendance.for_circle(circle_id)
     assert [(e.user_id, e.kind) for e in events] == [(11, "joined"), (12, "joined")]
 
@@ -134,8 +134,8 @@ async def test_the_keeper_saves_what_it_caches(db: Store) -> None:
     assert cached is not None and cached.row.card_message_id == 999
 
     async with keeper.lock(circle_id):
-        await keeper.step(circle_id, rules.end, START + timedelta(seconds=30))
-    assert await keeper.step(circle_id, rules.advance, START + timedelta(seconds=31)) is None
+        await keeper.step(circle_id, circle.end, START + timedelta(seconds=30))
+    assert await keeper.step(circle_id, circle.advance, START + timedelta(seconds=31)) is None
     row = await db.circles.get(circle_id)
     assert row is not None and row.status == Status.ENDED.value
     assert scheduler.job_ids() == []
@@ -153,9 +153,28 @@ async def test_a_failed_save_leaves_the_cache_unchanged_and_is_read_again(db: St
     )
     with pytest.raises(sqlite3.IntegrityError):
         async with keeper.lock(circle_id):
-            await keeper.step(circle_id, rules.start, START)
+            await keeper.step(circle_id, circle.start, START)
     await db.db.execute("DROP TRIGGER refuse")
     again = await keeper.load(circle_id)
     assert again is not None and again is not before
     assert again.state == before.state and again.state.status == Status.GATHERING
+    await scheduler.shutdown()
+
+
+async def test_the_keeper_knows_from_memory_which_circle_runs_in_a_channel(db: Store) -> None:
+    scheduler = Scheduler(ManualClock(START))
+    keeper = CircleKeeper(db, scheduler, lambda circle_id: asyncio.sleep(0))
+    circle_id = await _circle(db, keeper)
+    keeper.opened(circle_id, 2)
+    assert keeper.active_in(2) == circle_id and keeper.active_in(3) is None
+    async with keeper.lock(circle_id):
+        await keeper.step(circle_id, circle.end, START)
+    assert keeper.active_in(2) is None
+
+    # At start-up the index is built from the database, once, with everything else.
+    again = await _circle(db, keeper)
+    fresh = CircleKeeper(db, scheduler, lambda circle_id: asyncio.sleep(0))
+    assert not fresh.restored and fresh.active_in(2) is None
+    await fresh.restore(lambda row: circle.advance, START)
+    assert fresh.restored and fresh.active_in(2) == again
     await scheduler.shutdown()

@@ -332,7 +332,7 @@ async def test_a_channel_the_bot_cannot_see_or_post_in_is_refused_with_the_reaso
         general["permission_overwrites"] = [{"id": bot_role, "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)}]
         await s.feed("CHANNEL_UPDATE", {**general, "guild_id": s.guild["id"]})
         content = await schedule(s, "weekly tue 19:00", channel="general")
-        assert "**View Channel, Send Messages, Embed Links**" in content
+        assert "**View Channels, Send Messages, Embed Links**" in content
         general["permission_overwrites"] = [{"id": bot_role, "type": 0, "allow": "0", "deny": "2048"}]
         await s.feed("CHANNEL_UPDATE", {**general, "guild_id": s.guild["id"]})
         assert "**Send Messages, Embed Links**" in await schedule(s, "weekly tue 19:00", channel="general")

@@ -5,18 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.db.repos.attendance import AttendanceEvent
-from bot.db.store import Store
 from bot.domain.circle import Status
 from bot.testing import EPHEMERAL, StandIn, user_option
 from tests.circle_helpers import circle_state, open_and_start
 from tests.streak_helpers import FileKeepingStandIn, autocomplete, file_keeping_standin
 from tests.test_series_e2e import london, restart_after, schedule, standin_at, until
+from tests.test_voice_circles import VOICE, muted
 
 
 @pytest.fixture
@@ -294,35 +293,36 @@ async def test_a_circle_that_ended_while_the_bot_was_down_still_counts(standin: 
     assert "Circles you've come to: **1**" in reply_of(s, "Mia")
 
 
-async def test_an_untracked_member_who_leaves_is_still_known_to_have_left(tmp_path: Path) -> None:
-    """Voice circles stop keeping people quiet once they leave (`left_circle`): opting out must not change that."""
-    db = await Store.open(tmp_path / "bot.db")
-    try:
-        now = datetime(2026, 3, 10, 18, tzinfo=UTC)
-        circle = await db.circles.create(
-            guild_id=1,
-            channel_id=2,
-            channel_kind="voice",
-            status="running",
-            state={},
-            facilitator_user_id=None,
-            now=now,
-        )
-        lu, ken = 30, 40
-        db.attendance.set_opted_out(1, lu, True)
-        await db.attendance.record_many(
-            1, [AttendanceEvent(circle, u, k, 1, now) for u, k in ((lu, "joined"), (ken, "joined"), (lu, "left"))]
-        )
-        assert [e.user_id for e in await db.attendance.for_circle(circle)] == [ken]
-        assert await db.attendance.left_circle(circle) == {lu}
-        # Back in, and back in the circle: the written row is newer than what memory held.
-        db.attendance.set_opted_out(1, lu, False)
-        await db.attendance.record_many(1, [AttendanceEvent(circle, lu, "joined", 1, now)])
-        assert await db.attendance.left_circle(circle) == set()
-        db.attendance.forget_circle(circle)
-        assert await db.attendance.left_circle(circle) == set()
-    finally:
-        await db.close()
+async def test_an_untracked_member_who_leaves_is_still_known_to_have_left(standin: FileKeepingStandIn) -> None:
+    """Voice circles stop keeping people quiet once they leave (the circle's own state): opting out must not change
+    that, also across a restart, and coming back into the circle makes them one of the listeners again."""
+    s = standin
+    assert s.bot is not None
+    await s.slash("Lu", "privacy tracking", setting="off")
+    for name in ("Ken", "Mia", "Lu"):
+        await s.voice(name, VOICE)
+    await s.slash("Rosa", "circle open", channel=VOICE, turn_minutes=1)
+    await s.slash("Rosa", "circle start", channel=VOICE)
+    assert muted(s, "Lu") and muted(s, "Mia") and not muted(s, "Ken")
+
+    await s.slash("Lu", "circle leave", channel=VOICE)
+    assert not muted(s, "Lu"), "someone who left the circle stays in the channel to listen, unmuted"
+    state = await circle_state(s, VOICE)
+    assert state.left == {s.user_id("Lu")}
+    row = await s.bot.db.fetchone("SELECT id FROM circles")
+    assert row is not None
+    assert s.user_id("Lu") not in {e.user_id for e in await s.bot.store.attendance.for_circle(row["id"])}
+
+    await s.advance(60)  # the stick moves on: Lu is still not kept quiet
+    assert (await circle_state(s, VOICE)).holder == s.user_id("Mia")
+    assert not muted(s, "Lu") and muted(s, "Ken")
+    await s.restart()
+    assert not muted(s, "Lu") and muted(s, "Ken") and not muted(s, "Mia")
+
+    # Back in, and back in the circle: quiet like everyone who is listening.
+    await s.slash("Lu", "circle join", channel=VOICE)
+    assert (await circle_state(s, VOICE)).left == frozenset()
+    assert muted(s, "Lu")
 
 
 # --- series streaks ------------------------------------------------------------------------------------------

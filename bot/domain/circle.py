@@ -35,12 +35,17 @@ Rules and the decisions taken where the spec is silent:
   ``TurnEnded(holder, "finished")`` (they were sharing; attendance counts it) before ``CircleEnded``.
   A running or paused circle whose last participant leaves ends with ``"empty"``; a gathering one stays open.
 - **Enforcement** (strict or gentle) does not change these rules; it only tells the cog how to keep the floor.
+- **Refusals.** Every request the rules do not allow raises :class:`bot.domain.refusal.Refusal` with a stable
+  key (``circle.holder_only``, ``circle.not_member``, ...) and one kind sentence, before anything changes.
+- **Who left.** ``left`` holds the people who left and have not come back (joining again takes them out): a
+  voice circle stops keeping them quiet. States saved before it existed read as nobody having left.
 
 Empathy format:
 
-- The ``holder`` is the speaker for the whole turn; :func:`floor_holder` says who may talk right now (the
-  listener while REFLECTING). Phases: SPEAKING (``turn_seconds``), REFLECTING (``reflect_seconds``),
-  CONFIRMING (``confirm_seconds``). Only SPEAKING gets a warning.
+- The ``holder`` is the speaker for the whole turn; who may talk right now is
+  :func:`bot.domain.floor.speakers` (the speaker, and the listener while REFLECTING). Phases: SPEAKING
+  (``turn_seconds``), REFLECTING (``reflect_seconds``), CONFIRMING (``confirm_seconds``). Only SPEAKING gets a
+  warning.
 - The speaker may pick (and re-pick) a listener while SPEAKING. When speaking ends (time, or the speaker's
   :func:`finish_turn`) with no choice, the bot picks the first of :func:`listener_candidates`: people after
   the speaker in circle order who still have to speak this round and are not passing; else anyone else not
@@ -66,7 +71,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal, TypeAlias
 
-from bot.errors import UserFacingError
+from bot.domain.refusal import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +80,6 @@ MAX_REFLECTIONS = 3
 """The first reflection plus at most two more after "Not quite"."""
 MAX_EXTEND_SECONDS = 86_400
 JSON_VERSION = 1
-
-
-class CircleRuleError(UserFacingError):
-    """A request the circle's rules do not allow; ``message`` is one kind sentence for the person."""
 
 
 class CircleFormat(StrEnum):
@@ -122,13 +123,13 @@ class CircleSettings:
 
     def __post_init__(self) -> None:
         if self.turn_seconds < 1:
-            raise CircleRuleError("A turn needs to last at least one second.")
+            raise Refusal("circle.turn_too_short", "A turn needs to last at least one second.")
         if not 1 <= self.rounds <= MAX_ROUNDS:
-            raise CircleRuleError(f"A circle can have from one to {MAX_ROUNDS} rounds.")
+            raise Refusal("circle.rounds_out_of_range", f"A circle can have from one to {MAX_ROUNDS} rounds.")
         if self.warning_seconds < 0:
-            raise CircleRuleError("The warning time can't be negative; use 0 to turn warnings off.")
+            raise Refusal("circle.warning_negative", "The warning time can't be negative; use 0 to turn warnings off.")
         if self.reflect_seconds < 1 or self.confirm_seconds < 1:
-            raise CircleRuleError("Reflecting and confirming each need at least one second.")
+            raise Refusal("circle.phase_too_short", "Reflecting and confirming each need at least one second.")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -310,6 +311,8 @@ class CircleState:
     warned: bool = False
     attempt: int = 0
     previous_listener: int | None = None
+    left: frozenset[int] = frozenset()
+    """Who left the circle and has not joined again (a voice circle no longer keeps them quiet)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -329,6 +332,7 @@ class CircleState:
             "warned": self.warned,
             "attempt": self.attempt,
             "previous_listener": self.previous_listener,
+            "left": sorted(self.left),
         }
 
     @classmethod
@@ -348,14 +352,16 @@ class CircleState:
                 phase=None if phase is None else Phase(phase),
                 listener=_opt_int(data["listener"]),
                 spoken=frozenset(int(p) for p in data["spoken"]),
-                passing=frozenset(int(p) for p in data["passing"]),
+                passing=_people(data["passing"]),
                 deadline=None if deadline is None else _utc(datetime.fromisoformat(deadline)),
                 remaining=None if remaining is None else timedelta(microseconds=int(remaining)),
                 warned=bool(data["warned"]),
                 attempt=int(data["attempt"]),
                 previous_listener=_opt_int(data["previous_listener"]),
+                # Saved before `left` was part of the state: nobody is known to have left.
+                left=_people(data.get("left", ())),
             )
-        except (KeyError, TypeError, ValueError, CircleRuleError) as exc:
+        except (KeyError, TypeError, ValueError, Refusal) as exc:
             raise ValueError(f"not a saved circle state: {exc!r}") from exc
 
 
@@ -367,6 +373,14 @@ class Transition:
 
 _MICROSECOND = timedelta(microseconds=1)
 _TIMED = (Status.RUNNING, Status.PAUSED)
+
+
+_NOBODY: frozenset[int] = frozenset()
+"""One shared empty set: most circles have nobody passing and nobody gone, and each empty set costs 216 bytes."""
+
+
+def _people(values: Any) -> frozenset[int]:
+    return frozenset(int(p) for p in values) if values else _NOBODY
 
 
 def _opt_int(value: Any) -> int | None:
@@ -387,6 +401,7 @@ class _Draft:
         "deadline",
         "effects",
         "holder",
+        "left",
         "listener",
         "participants",
         "passing",
@@ -415,6 +430,7 @@ class _Draft:
         self.warned = state.warned
         self.attempt = state.attempt
         self.previous_listener = state.previous_listener
+        self.left = state.left  # a frozenset, replaced (never changed in place) by the rare join or leave
         self.effects: list[Effect] = []
 
     def done(self) -> Transition:
@@ -427,12 +443,13 @@ class _Draft:
             phase=self.phase,
             listener=self.listener,
             spoken=frozenset(self.spoken),
-            passing=frozenset(self.passing),
+            passing=frozenset(self.passing) if self.passing else _NOBODY,
             deadline=self.deadline,
             remaining=self.remaining,
             warned=self.warned,
             attempt=self.attempt,
             previous_listener=self.previous_listener,
+            left=self.left or _NOBODY,
         )
         return Transition(state, tuple(self.effects))
 
@@ -619,23 +636,25 @@ def _replace_listener(d: _Draft, t: datetime) -> None:
 
 def _require_open(d: _Draft) -> None:
     if d.status is Status.ENDED:
-        raise CircleRuleError("This circle has already ended.")
+        raise Refusal("circle.ended", "This circle has already ended.")
 
 
 def _require_started(d: _Draft) -> None:
     _require_open(d)
     if d.status is Status.GATHERING:
-        raise CircleRuleError("The circle hasn't started yet.")
+        raise Refusal("circle.not_started", "The circle hasn't started yet.")
 
 
 def _require_member(d: _Draft, user_id: int) -> None:
     if user_id not in d.participants:
-        raise CircleRuleError("You're not in this circle. You're welcome to join it first.")
+        raise Refusal("circle.not_member", "You're not in this circle. You're welcome to join it first.")
 
 
 def _require_empathy(d: _Draft) -> None:
     if not d.empathy:
-        raise CircleRuleError("That's only part of empathy circles, and this one uses the talking stick.")
+        raise Refusal(
+            "circle.empathy_only", "That's only part of empathy circles, and this one uses the talking stick."
+        )
 
 
 # The public transitions.
@@ -649,8 +668,10 @@ def join(state: CircleState, user_id: int, now: datetime) -> Transition:
     d, now = _begin(state, now)
     _require_open(d)
     if user_id in d.participants:
-        raise CircleRuleError("You're already in this circle.")
+        raise Refusal("circle.already_member", "You're already in this circle.")
     d.participants = (*d.participants, user_id)
+    if user_id in d.left:
+        d.left = d.left - {user_id}
     d.effects.append(MemberJoined(user_id))
     return d.done()
 
@@ -661,6 +682,7 @@ def leave(state: CircleState, user_id: int, now: datetime) -> Transition:
     _require_member(d, user_id)
     d.participants = tuple(p for p in d.participants if p != user_id)
     d.passing.discard(user_id)
+    d.left = d.left | {user_id}
     d.effects.append(MemberLeft(user_id))
     if d.status not in _TIMED:
         return d.done()
@@ -678,9 +700,9 @@ def start(state: CircleState, now: datetime) -> Transition:
     d, now = _begin(state, now)
     _require_open(d)
     if d.status is not Status.GATHERING:
-        raise CircleRuleError("The circle has already started.")
+        raise Refusal("circle.already_started", "The circle has already started.")
     if not d.participants:
-        raise CircleRuleError("Nobody has joined yet, so there is no one to pass the stick to.")
+        raise Refusal("circle.nobody_joined", "Nobody has joined yet, so there is no one to pass the stick to.")
     d.status = Status.RUNNING
     d.round = 1
     d.spoken.clear()
@@ -702,9 +724,9 @@ def pass_turn(state: CircleState, user_id: int, now: datetime) -> Transition:
             _end_turn(d, now, "finished")
         return d.done()
     if user_id in d.spoken:
-        raise CircleRuleError("You've already had your turn this round.")
+        raise Refusal("circle.already_spoken", "You've already had your turn this round.")
     if user_id in d.passing:
-        raise CircleRuleError("You've already passed your coming turn, and that's okay.")
+        raise Refusal("circle.already_passing", "You've already passed your coming turn, and that's okay.")
     d.passing.add(user_id)
     d.effects.append(PassNoted(user_id))
     return d.done()
@@ -716,7 +738,9 @@ def withdraw_pass(state: CircleState, user_id: int, now: datetime) -> Transition
     _require_open(d)
     _require_member(d, user_id)
     if user_id not in d.passing:
-        raise CircleRuleError("You haven't passed your coming turn, so there is nothing to take back.")
+        raise Refusal(
+            "circle.no_pass_to_withdraw", "You haven't passed your coming turn, so there is nothing to take back."
+        )
     d.passing.discard(user_id)
     d.effects.append(PassWithdrawn(user_id))
     return d.done()
@@ -733,9 +757,11 @@ def finish_turn(state: CircleState, user_id: int, now: datetime) -> Transition:
     elif user_id == d.holder:
         _end_turn(d, now, "finished")
     elif user_id == d.listener:
-        raise CircleRuleError("Thank you for reflecting; the speaker can now say whether they feel heard.")
+        raise Refusal(
+            "circle.listener_done", "Thank you for reflecting; the speaker can now say whether they feel heard."
+        )
     else:
-        raise CircleRuleError("Only the person holding the stick can do that.")
+        raise Refusal("circle.holder_only", "Only the person holding the stick can do that.")
     return d.done()
 
 
@@ -748,9 +774,9 @@ def skip(state: CircleState, now: datetime) -> Transition:
 
 def extend(state: CircleState, seconds: int, now: datetime) -> Transition:
     if seconds < 1:
-        raise CircleRuleError("Please add at least one second.")
+        raise Refusal("circle.extend_too_little", "Please add at least one second.")
     if seconds > MAX_EXTEND_SECONDS:
-        raise CircleRuleError("A turn can be extended by at most a day at a time.")
+        raise Refusal("circle.extend_too_much", "A turn can be extended by at most a day at a time.")
     d, now = _begin(state, now)
     _require_started(d)
     added = timedelta(seconds=seconds)
@@ -771,7 +797,7 @@ def pause(state: CircleState, now: datetime) -> Transition:
     d, now = _begin(state, now)
     _require_started(d)
     if d.status is Status.PAUSED:
-        raise CircleRuleError("The circle is already paused.")
+        raise Refusal("circle.already_paused", "The circle is already paused.")
     assert d.deadline is not None
     d.remaining = d.deadline - now
     d.deadline = None
@@ -784,7 +810,7 @@ def resume(state: CircleState, now: datetime) -> Transition:
     d, now = _begin(state, now)
     _require_started(d)
     if d.status is not Status.PAUSED:
-        raise CircleRuleError("The circle isn't paused.")
+        raise Refusal("circle.not_paused", "The circle isn't paused.")
     assert d.remaining is not None
     d.deadline = now + d.remaining
     d.remaining = None
@@ -809,19 +835,23 @@ def choose_listener(state: CircleState, speaker_id: int, listener_id: int, now: 
     _require_empathy(d)
     _require_started(d)
     if speaker_id != d.holder:
-        raise CircleRuleError("Only the person speaking can choose their listener.")
+        raise Refusal("circle.speaker_chooses", "Only the person speaking can choose their listener.")
     if d.phase is not Phase.SPEAKING:
-        raise CircleRuleError("Your listener is already reflecting for this turn.")
+        raise Refusal("circle.listener_reflecting", "Your listener is already reflecting for this turn.")
     if listener_id == speaker_id:
-        raise CircleRuleError("Please choose someone other than yourself to listen.")
+        raise Refusal("circle.listener_self", "Please choose someone other than yourself to listen.")
     if listener_id not in d.participants:
-        raise CircleRuleError("That person isn't in this circle right now.")
+        raise Refusal("circle.listener_absent", "That person isn't in this circle right now.")
     if listener_id not in _candidates(d.participants, speaker_id, d.spoken, d.passing, d.previous_listener):
         if listener_id == d.previous_listener:
-            raise CircleRuleError("They listened last time; please choose someone else so listening goes around.")
+            raise Refusal(
+                "circle.listener_again", "They listened last time; please choose someone else so listening goes around."
+            )
         if listener_id in d.passing:
-            raise CircleRuleError("They've chosen to pass this round; please choose someone else.")
-        raise CircleRuleError("They've already spoken this round; please choose someone who hasn't yet.")
+            raise Refusal("circle.listener_passing", "They've chosen to pass this round; please choose someone else.")
+        raise Refusal(
+            "circle.listener_spoke", "They've already spoken this round; please choose someone who hasn't yet."
+        )
     d.listener = listener_id
     d.effects.append(ListenerChosen(speaker_id, listener_id, auto=False))
     return d.done()
@@ -832,9 +862,9 @@ def confirm_heard(state: CircleState, speaker_id: int, heard: bool, now: datetim
     _require_empathy(d)
     _require_started(d)
     if speaker_id != d.holder:
-        raise CircleRuleError("Only the speaker can say whether they feel heard.")
+        raise Refusal("circle.speaker_only", "Only the speaker can say whether they feel heard.")
     if d.phase is Phase.SPEAKING:
-        raise CircleRuleError("Your listener hasn't reflected back yet.")
+        raise Refusal("circle.not_reflected_yet", "Your listener hasn't reflected back yet.")
     if heard:
         _heard(d, now)
     elif d.attempt < MAX_REFLECTIONS:
@@ -889,10 +919,3 @@ def listener_candidates(state: CircleState) -> tuple[int, ...]:
     if state.settings.format is not CircleFormat.EMPATHY or state.holder is None:
         return ()
     return _candidates(state.participants, state.holder, state.spoken, state.passing, state.previous_listener)
-
-
-def floor_holder(state: CircleState) -> int | None:
-    """Return who may talk right now: the listener while reflecting, otherwise the holder."""
-    if state.phase is Phase.REFLECTING:
-        return state.listener
-    return state.holder

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.datafiles import DataFileError
+from bot.domain.refusal import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -143,16 +144,13 @@ class ServerPromptDraft:
         )
 
 
-class PromptInputError(ValueError):
-    """An admin's server prompt was refused; `message` is kind, plain and safe to show them."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 class NoPromptAvailable(LookupError):
-    """No candidate prompt is within the circle's depth limit (an empty deck, or only deeper prompts)."""
+    """No candidate prompt is within the circle's depth limit (an empty deck, or only deeper prompts).
+
+    Not a `Refusal`: nobody asked for something the rules forbid. It is control flow, and each caller decides
+    what it means there: a round opens without a prompt, a scheduled post is left out (both logged), and only
+    `/prompt draw` and `/prompt redraw` turn it into a kind sentence.
+    """
 
 
 def server_prompt_key(server_prompt_id: int) -> str:
@@ -390,39 +388,46 @@ def validate_server_prompt(
     content_note: str | None,
     decks: Mapping[str, Deck],
 ) -> ServerPromptDraft:
-    """Check a prompt an admin typed into the `/prompt add` modal; raise `PromptInputError` if unfit.
+    """Check a prompt an admin typed into the `/prompt add` modal; raise a `Refusal` (key `prompt.*`) if unfit.
 
     Text and note are trimmed; a blank note counts as none. A text the deck already has is refused.
     """
     clean = text.strip()
     if not clean:
-        raise PromptInputError("The prompt is empty. Please write the question or invitation you would like to add.")
+        raise Refusal(
+            "prompt.empty", "The prompt is empty. Please write the question or invitation you would like to add."
+        )
     if len(clean) > MAX_PROMPT_LENGTH:
-        raise PromptInputError(
+        raise Refusal(
+            "prompt.too_long",
             f"That prompt is {len(clean)} characters long. Please keep it to {MAX_PROMPT_LENGTH} or fewer, "
-            "so it reads easily at the start of a round."
+            "so it reads easily at the start of a round.",
         )
     deck = decks.get(deck_id.strip().lower())
     if deck is None:
         names = ", ".join(sorted(decks)) or "none yet"
-        raise PromptInputError(f"There is no deck called '{deck_id.strip()}'. The decks are: {names}.")
+        raise Refusal("prompt.no_deck", f"There is no deck called '{deck_id.strip()}'. The decks are: {names}.")
     try:
         clean_depth = Depth(depth.strip().lower())
     except ValueError:
-        raise PromptInputError(f"The depth can be {_DEPTH_WORDS}. Please choose one of those.") from None
+        raise Refusal("prompt.bad_depth", f"The depth can be {_DEPTH_WORDS}. Please choose one of those.") from None
     note = (content_note or "").strip() or None
     if note is not None and len(note) > MAX_CONTENT_NOTE_LENGTH:
-        raise PromptInputError(
-            f"The content note is {len(note)} characters long. Please keep it to {MAX_CONTENT_NOTE_LENGTH} or fewer."
+        raise Refusal(
+            "prompt.note_too_long",
+            f"The content note is {len(note)} characters long. Please keep it to {MAX_CONTENT_NOTE_LENGTH} or fewer.",
         )
     if note is None and needs_content_note(clean, clean_depth, deck.deep_prompts_need_content_note):
-        raise PromptInputError(
+        raise Refusal(
+            "prompt.note_needed",
             "Deep prompts about grief, loss or trauma need a short content note, shown before the prompt, "
-            "so people can choose to pass. Please add one."
+            "so people can choose to pass. Please add one.",
         )
     norm = normalise_text(clean)
     if any(normalise_text(p.text) == norm for p in deck.prompts):
-        raise PromptInputError(f"The {deck.name} deck already has this prompt, so there is no need to add it.")
+        raise Refusal(
+            "prompt.duplicate", f"The {deck.name} deck already has this prompt, so there is no need to add it."
+        )
     return ServerPromptDraft(deck=deck.id, text=clean, depth=clean_depth, content_note=note)
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.refusal import Refusal
+
 log = logging.getLogger(__name__)
 
 MAX_INTERVAL_WEEKS = 8
@@ -50,14 +52,6 @@ MONTH_NAMES = (
 
 # The gap rule searches for the instant the clocks jump; tzdata transitions fall on whole seconds.
 _ONE_SECOND = timedelta(seconds=1)
-
-
-class WhenParseError(ValueError):
-    """A schedule the member typed could not be read; ``message`` is kind and safe to show as is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -214,24 +208,24 @@ def parse_when(text: str, *, allow_daily: bool, allow_multi_day: bool, allow_int
     Forgiving: any case; day names in full, plural or shortened (mon, tue, tues, thu, thur, weekdays);
     days separated by commas, spaces, "/" or "and"; 24-hour ``HH:MM`` or ``H:MM`` (also ``19.00``) or
     12-hour ``7pm`` / ``7:30pm``; ``every other week`` and ``fortnightly`` mean every 2 weeks.
-    Raises :class:`WhenParseError` whose message shows the forms this caller accepts.
+    Raises :class:`~bot.domain.refusal.Refusal` (key ``when.*``) whose message shows the forms this caller accepts.
     """
     try_these = _examples(allow_daily=allow_daily, allow_multi_day=allow_multi_day, allow_interval=allow_interval)
 
-    def fail(problem: str) -> WhenParseError:
-        return WhenParseError(f"{problem} {try_these}")
+    def fail(key: str, problem: str) -> Refusal:
+        return Refusal(f"when.{key}", f"{problem} {try_these}")
 
     normalised = " ".join(text.lower().split())
     if not normalised:
-        raise fail("I didn't get a schedule.")
+        raise fail("empty", "I didn't get a schedule.")
 
     wall, rest, times = _extract_time(normalised)
     if times == 0:
-        raise fail("I couldn't find a time in that.")
+        raise fail("no_time", "I couldn't find a time in that.")
     if times > 1:
-        raise fail("I found more than one time there; one schedule has one time.")
+        raise fail("many_times", "I found more than one time there; one schedule has one time.")
     if wall is None:
-        raise fail("I couldn't read that time.")
+        raise fail("bad_time", "I couldn't read that time.")
 
     interval = 1
     if match := _EVERY_N_WEEKS.search(rest):
@@ -253,27 +247,27 @@ def parse_when(text: str, *, allow_daily: bool, allow_multi_day: bool, allow_int
             continue
         parsed = _parse_day(word)
         if parsed is None:
-            raise fail(f"I couldn't read “{word[:20]}” as a day.")
+            raise fail("bad_day", f"I couldn't read “{word[:20]}” as a day.")
         day_words += 1
         days |= parsed
 
     if daily:
         if not allow_daily:
-            raise fail("This schedule needs a day of the week.")
+            raise fail("needs_day", "This schedule needs a day of the week.")
         if days:
-            raise fail("That says both daily and a day of the week; which one did you mean?")
+            raise fail("daily_and_day", "That says both daily and a day of the week; which one did you mean?")
         if interval != 1:
-            raise fail("“Daily” and “every few weeks” don't go together.")
+            raise fail("daily_and_interval", "“Daily” and “every few weeks” don't go together.")
         return Recurrence(weekdays=ALL_DAYS, hour=wall.hour, minute=wall.minute)
 
     if not days:
-        raise fail("I couldn't find a day in that.")
+        raise fail("no_day", "I couldn't find a day in that.")
     if (day_words > 1 or len(days) > 1) and not allow_multi_day:
-        raise fail("This schedule takes one day.")
+        raise fail("one_day", "This schedule takes one day.")
     if interval != 1 and not allow_interval:
-        raise fail("This schedule repeats every week.")
+        raise fail("weekly_only", "This schedule repeats every week.")
     if not 1 <= interval <= MAX_INTERVAL_WEEKS:
-        raise fail(f"Every 1 to {MAX_INTERVAL_WEEKS} weeks works.")
+        raise fail("interval_range", f"Every 1 to {MAX_INTERVAL_WEEKS} weeks works.")
     return Recurrence(weekdays=frozenset(days), hour=wall.hour, minute=wall.minute, interval_weeks=interval)
 
 

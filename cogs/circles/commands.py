@@ -1,8 +1,12 @@
-"""`/circle ...`: members and facilitators share this group, so it stays visible and checks each call."""
+"""`/circle ...`: members and facilitators share this group, so it stays visible and checks each call.
+
+Thin: each command checks who is asking, finds this channel's circle once (from the keeper's memory) and hands
+it to the action (`cogs/circles/actions.py`); recurring circles are `cogs/circles/series.py`'s.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -10,12 +14,12 @@ from discord.ext import commands
 
 from bot.access import Standing, require
 from bot.circle_keeper import Step
-from bot.domain import circle as rules
+from bot.domain import circle
 from bot.errors import UserFacingError
 from bot.replies import send_private
 from cogs.circles import texts
+from cogs.circles.actions import CircleActions
 from cogs.circles.series import SeriesService
-from cogs.circles.service import CircleService
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
@@ -25,11 +29,10 @@ CircleChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel | di
 
 @app_commands.guild_only()
 class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_description="Talking-stick circles"):
-    def __init__(self, bot: CircleBot) -> None:
+    def __init__(self, bot: CircleBot, actions: CircleActions, series: SeriesService) -> None:
         self.bot = bot
-        self.service = CircleService(bot)
-        self.series = SeriesService(bot, self.service)
-        self._restored = False
+        self.actions = actions
+        self.series = series
         super().__init__()
 
     # Facilitators -------------------------------------------------------------------------------------------
@@ -59,7 +62,7 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         if target is None or not hasattr(target, "guild"):
             raise UserFacingError(texts.NOT_A_CIRCLE_CHANNEL)
         assert interaction.guild_id is not None
-        settings = await self.service.settings_for(
+        settings = await self.actions.settings_for(
             interaction.guild_id,
             format=format,
             turn_minutes=turn_minutes,
@@ -68,14 +71,14 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
             deck=self._deck_id(deck),
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.service.open(interaction, target, settings)
+        await self.actions.open(interaction, target, settings)
         await send_private(interaction, texts.OPENED.format(channel=f"<#{target.id}>"))
 
     async def _step(self, interaction: discord.Interaction, needed: Standing, step: Step, reply: str) -> None:
         """Check who is asking, find this channel's circle, take one step in it and answer privately."""
         await require(self.bot, interaction, needed)
-        loaded = await self.service.active_in(interaction.channel_id or 0)
-        await self.service.change(loaded.row.id, step, interaction=interaction, reply=reply)
+        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        await self.actions.take(interaction, loaded.row.id, step, reply)
 
     def _deck_id(self, deck: str | None) -> str | None:
         return None if deck is None else str(self.bot.features.prompts.deck(deck).id)
@@ -86,20 +89,20 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
     )
     async def start(self, interaction: discord.Interaction, from_hands: bool = False) -> None:
         await require(self.bot, interaction, Standing.FACILITATOR)
-        loaded = await self.service.active_in(interaction.channel_id or 0)
-        await self.service.start(interaction, loaded, from_hands=from_hands)
+        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        await self.actions.start(interaction, loaded, from_hands=from_hands)
 
     @app_commands.command(name="pause", description="Pause the circle: the clock freezes and holds the time left")
     async def pause(self, interaction: discord.Interaction) -> None:
-        await self._step(interaction, Standing.FACILITATOR, rules.pause, texts.PAUSED_REPLY)
+        await self._step(interaction, Standing.FACILITATOR, circle.pause, texts.PAUSED_REPLY)
 
     @app_commands.command(name="resume", description="Resume a paused circle")
     async def resume(self, interaction: discord.Interaction) -> None:
-        await self._step(interaction, Standing.FACILITATOR, rules.resume, texts.RESUMED_REPLY)
+        await self._step(interaction, Standing.FACILITATOR, circle.resume, texts.RESUMED_REPLY)
 
     @app_commands.command(name="skip", description="Move the stick to the next person")
     async def skip(self, interaction: discord.Interaction) -> None:
-        await self._step(interaction, Standing.FACILITATOR, rules.skip, texts.SKIPPED_REPLY)
+        await self._step(interaction, Standing.FACILITATOR, circle.skip, texts.SKIPPED_REPLY)
 
     @app_commands.command(name="extend", description="Give the current turn more time")
     @app_commands.describe(minutes="How many minutes to add, from 1 to 10")
@@ -108,50 +111,39 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         await self._step(
             interaction,
             Standing.FACILITATOR,
-            lambda s, t: rules.extend(s, seconds, t),
+            lambda s, t: circle.extend(s, seconds, t),
             f"Added {texts.minutes(seconds)} to this turn.",
         )
 
     @app_commands.command(name="end", description="End the circle and put the channel back as it was")
     async def end(self, interaction: discord.Interaction) -> None:
-        await self._step(interaction, Standing.FACILITATOR, rules.end, texts.ENDED_REPLY)
+        await self._step(interaction, Standing.FACILITATOR, circle.end, texts.ENDED_REPLY)
 
     # Members ------------------------------------------------------------------------------------------------
 
     @app_commands.command(name="join", description="Join this channel's circle")
     async def join(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
-        loaded = await self.service.active_in(interaction.channel_id or 0)
-        await self.service.join(interaction, loaded)
+        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        await self.actions.join(interaction, loaded)
 
     @app_commands.command(name="leave", description="Leave this channel's circle")
     async def leave(self, interaction: discord.Interaction) -> None:
-        user = interaction.user.id
-        await self._step(interaction, Standing.MEMBER, lambda s, t: rules.leave(s, user, t), texts.LEFT)
+        await require(self.bot, interaction, Standing.MEMBER)
+        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        await self.actions.leave(interaction, loaded.row.id)
 
     @app_commands.command(name="pass", description="Done sharing, or pass your coming turn: no reason needed")
     async def pass_(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
-        loaded = await self.service.active_in(interaction.channel_id or 0)
-        await self.service.pass_turn(interaction, loaded)
+        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        await self.actions.pass_turn(interaction, loaded.row.id)
 
     @app_commands.command(name="status", description="Where the circle is: round, holder, time left, who is next")
     async def status(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
-        loaded = await self.service.active_in(interaction.channel_id or 0)
-        state = rules.advance(loaded.state, self.bot.clock.now()).state
-        left = rules.time_left(state, self.bot.clock.now())
-        text = texts.status_lines(
-            settings=state.settings,
-            status=state.status.value,
-            round_=state.round,
-            holder=state.holder,
-            time_left_seconds=int(left.total_seconds()) if left is not None else None,
-            ends_at=state.deadline,
-            upcoming=list(rules.upcoming(state)),
-            passing=set(state.passing),
-            participants=len(state.participants),
-        )
+        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        text = self.actions.status_text(loaded.state)
         await send_private(interaction, text)
 
     # Recurring circles (cogs/circles/series.py) ---------------------------------------------------------------
@@ -190,7 +182,7 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
         target = self.bot.get_channel(channel.id)
         if target is None or not hasattr(target, "guild"):
             raise UserFacingError(texts.NOT_A_CIRCLE_CHANNEL)
-        settings = await self.service.settings_for(
+        settings = await self.actions.settings_for(
             interaction.guild_id,
             format=format,
             turn_minutes=turn_minutes,
@@ -260,25 +252,3 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
     async def _session_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         chosen = str(getattr(interaction.namespace, "series", "") or "")
         return await self.series.date_choices(interaction.guild_id or 0, chosen, current)
-
-    # Gateway ------------------------------------------------------------------------------------------------
-
-    @commands.Cog.listener()
-    async def on_circle_changed(self, circle_id: int, tr: Any) -> None:
-        await self.series.on_circle_changed(circle_id, tr)
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        # on_ready fires again after reconnects; restoring once per process is enough.
-        if not self._restored:
-            self._restored = True
-            await self.service.restore_all()
-            await self.series.restore_all()
-
-    @commands.Cog.listener()
-    async def on_voice_state_update(
-        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
-    ) -> None:
-        if member.bot or before.channel == after.channel:
-            return  # a mute or suppress change (often the bot's own): nothing moved
-        await self.service.someone_moved(member, before.channel, after.channel)

@@ -1,15 +1,17 @@
-"""Everything the circle says, in one place: warm, short, plain."""
+"""Everything the circle (and a recurring circle) says, in one place: warm, short, plain."""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from discord.utils import format_dt
 
 from bot.domain.circle import CircleFormat, CircleSettings, Enforcement
 
 
 def when(moment: datetime) -> str:
     """A Discord timestamp that every client counts down by itself."""
-    return f"<t:{int(moment.timestamp())}:R>"
+    return format_dt(moment, "R")
 
 
 def minutes(seconds: int) -> str:
@@ -97,12 +99,18 @@ NOT_A_CIRCLE_CHANNEL = (
 )
 
 SPEAKER_PASSED = "It's okay to pass. The stick moves on, with no reflection this time."
-SPEAKER_ONLY = "Only the person who shared can say whether they feel heard."
+REFLECTED_THANKS = "Thank you for reflecting. The speaker can now say whether they feel heard."
 HEARD_REPLY = "Thank you. The listener becomes the next speaker."
 NOT_QUITE_REPLY = "Thank you for saying so. They'll try again."
 LISTENER_REPLY = "{listener} will listen and reflect back."
-HOLDER_ONLY = "Only the person holding the stick can do that."
-NOT_IN_CIRCLE = "You're not in this circle. Press **Join** on the card if you'd like to take part."
+CHANNEL_GONE = "I can't see this circle's channel any more."
+SOMEONE_IN_THE_CIRCLE = "a member of the circle"  # a name for the listener menu when Discord can't tell it
+IN_STEP_AGAIN = "Thank you. The channel is in step with the circle again."
+
+IN_OUR_WORDS = {
+    "circle.speaker_only": "Only the person who shared can say whether they feel heard.",
+}
+"""The circle's own words for some of the rulebook's refusals, by key: what the card's buttons say."""
 
 
 def turn_started(
@@ -235,3 +243,119 @@ def discord_problem(action: str) -> str:
         f"Discord didn't let me {action} just now. The circle is safe and keeps its place. "
         "I'll try again at the next turn, or you can press **Try again** or end the circle cleanly."
     )
+
+
+# Recurring circles ------------------------------------------------------------------------------------------
+
+MAX_SERIES = 25  # what one autocomplete list can show
+
+NO_SERIES = "I couldn't find that recurring circle. Pick one from the list as you type, or see `/circle schedules`."
+NONE_YET = "There are no recurring circles here yet. A facilitator can set one up with `/circle schedule`."
+TOO_MANY = f"This server already has {MAX_SERIES} recurring circles, which is as many as I can keep. " + (
+    "Unschedule one with `/circle unschedule` first."
+)
+NO_NAME = "Please give the circle a name, like “Grief circle”."
+ALREADY_OPEN_SESSION = (
+    "That session's circle is already open. If it isn't going ahead, end it with `/circle end` in its channel."
+)
+EVENT_PERMISSION_NOTE = (
+    "I couldn't add the sessions to the server's Events because I'm missing **{missing}**. "
+    "Everything else works: the circle still opens by itself. A server admin can grant it, and the next "
+    "sessions will appear in Events."
+)
+BAD_DATE = "I couldn't read that date. Pick one from the list, or type it like `2026-03-17`."
+SERIES_CHANNEL_GONE = "I can't see its channel any more, so I couldn't open the circle."
+
+
+def scheduled_reply(
+    name: str, described: str, tz: str, channel_id: int, first: datetime, open_minutes_before: int, auto_start: bool
+) -> list[str]:
+    return [
+        f"🗓️ **{name}** is set: {described} ({tz} time) in <#{channel_id}>.",
+        f"The first session is {format_dt(first, 'F')}. I'll open the circle "
+        + (f"{open_minutes_before} minutes before" if open_minutes_before else "at the start time")
+        + (" and start it on time." if auto_start else "; you start it with `/circle start` as usual."),
+        "Members can ask for a reminder an hour before with `/circle remind`.",
+    ]
+
+
+def reminder_dm(name: str, channel_id: int, starts_at: datetime) -> str:
+    return (
+        f"🔔 A gentle reminder: **{name}** starts {format_dt(starts_at, 'R')} ({format_dt(starts_at, 't')}) "
+        f"in <#{channel_id}>. Come as you are; it's always okay to just listen or pass.\n"
+        "You asked for these reminders; `/circle remind` turns them off."
+    )
+
+
+def opening_line(name: str, starts_at: datetime, now: datetime) -> str:
+    when_ = f"starts {format_dt(starts_at, 'R')}" if starts_at > now else "is starting now"
+    return f"🗓️ This is **{name}**, which {when_}. Press **Join** on the card to take part."
+
+
+def event_description(described: str) -> str:
+    return f"{described.capitalize()}. A talking-stick circle: come as you are; passing is okay."
+
+
+def series_line(name: str, described: str, channel_id: int) -> str:
+    return f"• **{name}**: {described} in <#{channel_id}>"
+
+
+def next_session(moment: datetime, open_now: bool) -> str:
+    return f". Next: {format_dt(moment, 'F')} ({format_dt(moment, 'R')})" + (" (open now)" if open_now else "")
+
+
+STARTS_BY_ITSELF = " · starts by itself"
+YOU_GET_A_REMINDER = " · 🔔 you get a reminder"
+
+
+def series_list_head(tz: str) -> str:
+    return f"**Recurring circles** (times in {tz}):"
+
+
+def no_session_on(name: str, day: str) -> str:
+    return f"**{name}** has no session coming up on {day}. Pick a date from the list as you type."
+
+
+def session_already_off(name: str, day: str) -> str:
+    return f"The {name} session on {day} is already off. Nothing to do."
+
+
+def session_skipped(name: str, day: str) -> str:
+    return (
+        f"The **{name}** session on {day} is skipped, and its event is "
+        "cancelled. It doesn't count against anyone's streak."
+    )
+
+
+def unscheduled(name: str) -> str:
+    return (
+        f"**{name}** is unscheduled: no more sessions will open, and its coming events are cancelled. "
+        "A circle that is open right now carries on. Thank you for holding this space."
+    )
+
+
+def reminders_on(name: str) -> str:
+    return (
+        f"🔔 I'll send you a DM an hour before each **{name}** session. "
+        "If your DMs from this server are closed, I won't be able to reach you. "
+        "Turn it off any time with `/circle remind` and `state: off`."
+    )
+
+
+def reminders_off(name: str) -> str:
+    return f"Reminders for **{name}** are off. You're always welcome to come."
+
+
+def could_not_open(name: str, why: str) -> str:
+    return f"I couldn't open **{name}** this time. {why}"
+
+
+def could_not_start(name: str, channel_id: int, why: str) -> str:
+    return (
+        f"**{name}** is open in <#{channel_id}>, but I couldn't start it on time: {why} "
+        "You can start it with `/circle start` when you're ready."
+    )
+
+
+def about_your_circle(channel_id: int, text: str) -> str:
+    return f"About your circle in <#{channel_id}>: {text}"

@@ -1,9 +1,9 @@
-"""Keeping the floor in voice and stage channels: only the stick's holder (and the listener reflecting) speaks.
+"""Keeping the floor in voice and stage channels: only who may speak is heard.
 
-Like `TextFloor`, each floor has one idempotent `reconcile(speakers, active)`: it compares who should be muted
-(voice) or on stage (stage) with what the bot did and what Discord shows, and changes only what differs. A turn
-change is two calls whatever the circle's size: the old holder muted (or back to the audience) and the new one
-unmuted (or invited to speak).
+Who stays muted (voice) and who is on stage (stage) is the domain's (`bot.domain.floor.kept_quiet`, `on_stage`);
+each floor's one idempotent `reconcile(state)` compares that with what the bot did and what Discord shows, and
+changes only what differs. A turn change is two calls whatever the circle's size: the old holder muted (or back
+to the audience) and the new one unmuted (or invited to speak).
 
 Every change the bot makes is recorded in SQLite first (`voice_changes`), so the bot only ever undoes its own
 changes: a moderator's mute has no record and is never lifted. Discord refuses to unmute someone who is not
@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 
 from bot.access import has_role
+from bot.domain import floor
+from bot.domain.circle import CircleState
+from bot.permissions import NEEDS
 from cogs.circles.floor import FloorError
 
 if TYPE_CHECKING:
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 NOT_CONNECTED = 40032
 T = TypeVar("T")
 REASON = "Empathy circle: talking stick"
+MUTE_MEMBERS_WORDS = NEEDS["mute_members"].words
 
 
 def _is_facilitator(member: discord.Member, facilitator_role_id: int | None) -> bool:
@@ -47,7 +51,7 @@ async def set_mute(bot: CircleBot, guild_id: int, user_id: int, mute: bool) -> b
     try:
         await bot.http.edit_member(guild_id, user_id, mute=mute, reason=REASON)
     except discord.Forbidden as exc:
-        raise FloorError("Mute Members", f"changing a server mute: {exc.text}") from exc
+        raise FloorError(MUTE_MEMBERS_WORDS, f"changing a server mute: {exc.text}") from exc
     except discord.HTTPException as exc:
         if exc.code == NOT_CONNECTED:
             return False
@@ -66,17 +70,13 @@ class VoiceFloor:
         self.channel = channel
         self.facilitator_role_id = facilitator_role_id
 
-    def missing_permissions(self) -> list[str]:
-        return _missing(self.channel)
-
-    async def reconcile(self, speakers: set[int], *, active: bool, excused: set[int]) -> int:
-        """Mute who should be muted now and unmute who should not; return how many calls it took.
-
-        `active`: a turn is running or paused. `excused`: people who left the circle and so are not kept quiet.
-        """
+    async def reconcile(self, state: CircleState) -> int:
+        """Mute who should be muted now and unmute who should not; return how many calls it took."""
         guild = self.channel.guild
         now = self.bot.clock.now()
         present: dict[int, discord.Member] = {m.id: m for m in self.channel.members if not m.bot}
+        facilitators = {u for u, m in present.items() if _is_facilitator(m, self.facilitator_role_id)}
+        quiet_now = floor.kept_quiet(state, present, facilitators)
         # A mute the bot still owes someone here from another circle (a pending unmute) becomes this circle's.
         ours = {
             user_id: change
@@ -86,12 +86,7 @@ class VoiceFloor:
         calls = 0
         refusals = _Refusals()
         for user_id, member in present.items():
-            quiet = (
-                active
-                and user_id not in speakers
-                and user_id not in excused
-                and not _is_facilitator(member, self.facilitator_role_id)
-            )
+            quiet = user_id in quiet_now
             muted = bool(member.voice and member.voice.mute)
             change = ours.get(user_id)
             if quiet and not muted:
@@ -148,13 +143,6 @@ class _Refusals:
             raise self.first
 
 
-def _missing(channel: discord.VoiceChannel | discord.StageChannel) -> list[str]:
-    """What the bot lacks to keep the floor in a voice or stage channel, in Discord's words."""
-    perms = channel.permissions_for(channel.guild.me)
-    flags = (("view_channel", "View Channel"), ("send_messages", "Send Messages"), ("mute_members", "Mute Members"))
-    return [name for flag, name in flags if not getattr(perms, flag)]
-
-
 class StageFloor:
     """Stage channel: the holder is brought on stage and the previous holder returned to the audience."""
 
@@ -163,15 +151,13 @@ class StageFloor:
         self.circle_id = circle_id
         self.channel = channel
 
-    def missing_permissions(self) -> list[str]:
-        return _missing(self.channel)
-
-    async def reconcile(self, speakers: set[int], *, active: bool, excused: set[int]) -> int:
+    async def reconcile(self, state: CircleState) -> int:
+        """Bring who may speak on stage and send the others back to the audience; return how many calls it took."""
         guild = self.channel.guild
         now = self.bot.clock.now()
         ours = await self.bot.store.voice.for_circle(self.circle_id, "speaker")
         present: dict[int, discord.Member] = {m.id: m for m in self.channel.members if not m.bot}
-        wanted = {u for u in speakers if u in present} if active else set()
+        wanted = floor.on_stage(state, present)
         calls = 0
         refusals = _Refusals()
         for user_id in sorted(ours.keys() - wanted):
@@ -199,7 +185,7 @@ class StageFloor:
                 self.channel.guild.id, user_id, {"channel_id": self.channel.id, "suppress": suppress}
             )
         except discord.Forbidden as exc:
-            raise FloorError("Mute Members", f"moving someone on or off the stage: {exc.text}") from exc
+            raise FloorError(MUTE_MEMBERS_WORDS, f"moving someone on or off the stage: {exc.text}") from exc
         except discord.HTTPException as exc:
             if exc.code == NOT_CONNECTED:
                 return True

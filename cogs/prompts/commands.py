@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Standing, require
-from bot.domain.prompts import CHECK_IN_DECK, Depth, NoPromptAvailable, PromptInputError, validate_server_prompt
+from bot.domain.prompts import CHECK_IN_DECK, Depth, NoPromptAvailable, validate_server_prompt
 from bot.errors import UserFacingError
 from bot.replies import report_error, send_private
 from cogs.prompts import texts
@@ -126,10 +126,7 @@ class PromptCog(commands.GroupCog, name="Prompts", group_name="prompt", group_de
             deck_id = self.service.deck(deck).id
         except UserFacingError:
             deck_id = deck  # validate_server_prompt names the decks
-        try:
-            draft = validate_server_prompt(text, deck_id, depth, content_note, self.service.decks)
-        except PromptInputError as exc:
-            raise UserFacingError(exc.message) from None
+        draft = validate_server_prompt(text, deck_id, depth, content_note, self.service.decks)
         prompt = await self.service.repo.add_server_prompt(interaction.guild_id, draft, self.bot.clock.now())
         max_depth = await self.service.repo.max_depth(interaction.guild_id)
         await send_private(interaction, texts.added_reply(prompt, self.service.decks[prompt.deck], max_depth))

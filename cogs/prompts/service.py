@@ -41,7 +41,6 @@ from bot.domain.prompts import (
 )
 from bot.domain.recurrence import (
     Recurrence,
-    WhenParseError,
     catch_up,
     local_time_issue,
     next_occurrence,
@@ -210,10 +209,8 @@ class PromptService:
 
     @staticmethod
     def parse_when(text: str) -> Recurrence:
-        try:
-            return parse_when(text, allow_daily=True, allow_multi_day=False, allow_interval=False)
-        except WhenParseError as exc:
-            raise UserFacingError(exc.message) from None
+        """A prompt schedule: one day a week, or daily; what can't be read is refused kindly (a `Refusal`)."""
+        return parse_when(text, allow_daily=True, allow_multi_day=False, allow_interval=False)
 
     @staticmethod
     def missing_permissions(channel: discord.TextChannel, thread: bool) -> list[str]:

@@ -2,9 +2,8 @@
 
 A member who turned tracking off (`/privacy tracking off`, table `attendance_prefs`) gets no new rows: the write
 path (`record_statement`) drops their events, using an in-memory set of opted-out members that
-`cogs.streaks` loads at start-up and keeps in step. The circle itself runs exactly the same for them; the one thing
-it reads back from these rows (who left, so a voice circle stops keeping them quiet) is kept in memory instead for
-their events, for as long as the circle runs.
+`cogs.streaks` loads at start-up and keeps in step. The circle itself runs exactly the same for them: nothing it
+needs while it runs is read back from these rows (who left the circle is part of the circle's own state).
 """
 
 from __future__ import annotations
@@ -66,8 +65,6 @@ class AttendanceRepo:
         self._db = db
         # (guild_id, user_id) of members who turned tracking off; loaded by cogs.streaks at start-up.
         self._opted_out: set[tuple[int, int]] = set()
-        # circle_id -> user_id -> "joined"/"left": the untracked members' latest move, while their circle runs.
-        self._untracked_moves: dict[int, dict[int, str]] = {}
 
     # Opting out ---------------------------------------------------------------------------------------------
 
@@ -85,25 +82,19 @@ class AttendanceRepo:
         return (guild_id, user_id) in self._opted_out
 
     def forget_circle(self, circle_id: int) -> None:
-        """The circle has ended: drop what was held in memory for its untracked members."""
-        self._untracked_moves.pop(circle_id, None)
+        """Nothing is held per circle any more (who left is in the circle's state); kept until its caller goes."""
 
     def record_statement(self, guild_id: int, events: Iterable[AttendanceEvent]) -> Statement | None:
         """The write that records `events`, for a `Database.batch`; None when there are none.
 
-        Events of members who turned tracking off are not written; only their joins and leaves are remembered in
-        memory, for `left_circle`.
+        Events of members who turned tracking off are not written.
         """
-        kept: list[AttendanceEvent] = []
-        for e in events:
-            if (guild_id, e.user_id) not in self._opted_out:
-                kept.append(e)
-                moves = self._untracked_moves.get(e.circle_id)
-                if moves is not None and e.kind in ("joined", "left"):
-                    moves.pop(e.user_id, None)  # a written row is newer than what memory holds
-            elif e.kind in ("joined", "left"):
-                self._untracked_moves.setdefault(e.circle_id, {})[e.user_id] = e.kind
-        rows = [(e.circle_id, guild_id, e.user_id, e.kind, e.round, to_db(e.at)) for e in kept]
+        opted_out = self._opted_out
+        rows = [
+            (e.circle_id, guild_id, e.user_id, e.kind, e.round, to_db(e.at))
+            for e in events
+            if (guild_id, e.user_id) not in opted_out
+        ]
         if not rows:
             return None
         return Statement(
@@ -116,17 +107,6 @@ class AttendanceRepo:
         statement = self.record_statement(guild_id, events)
         if statement is not None:
             await self._db.batch([statement])
-
-    async def left_circle(self, circle_id: int) -> set[int]:
-        """Who left this circle (their latest join-or-leave is a leave)."""
-        rows = await self._db.fetchall(
-            "SELECT user_id, kind FROM attendance_events WHERE circle_id = ? AND kind IN ('joined', 'left') "
-            "ORDER BY id",
-            (circle_id,),
-        )
-        latest = {r["user_id"]: r["kind"] for r in rows}
-        latest.update(self._untracked_moves.get(circle_id, {}))
-        return {user for user, kind in latest.items() if kind == "left"}
 
     async def for_circle(self, circle_id: int) -> list[AttendanceEvent]:
         rows = await self._db.fetchall(
@@ -329,22 +309,13 @@ class AttendanceRepo:
     async def delete_user(self, guild_id: int, user_id: int) -> int:
         """Delete every attendance event of the member in this server, and the circles they came to; return how many.
 
-        In a circle still running, whether they left is kept in memory (as for an untracked member), so a voice
-        circle goes on treating them the same until it ends.
+        A circle still running is not affected: whether they left is in its own state.
         """
         async with self._db.transaction():
-            moves = await self._db.fetchall(
-                "SELECT e.circle_id, e.kind FROM attendance_events e JOIN circles c ON c.id = e.circle_id "
-                "WHERE e.guild_id = ? AND e.user_id = ? AND e.kind IN ('joined', 'left') AND c.status != 'ended' "
-                "ORDER BY e.id",
-                (guild_id, user_id),
-            )
             deleted = await self._db.execute_rowcount(
                 "DELETE FROM attendance_events WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
             )
             deleted += await self._db.execute_rowcount(
                 "DELETE FROM attended_sessions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
             )
-        for move in moves:
-            self._untracked_moves.setdefault(move["circle_id"], {})[user_id] = move["kind"]
         return deleted

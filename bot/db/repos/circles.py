@@ -204,7 +204,7 @@ class CircleRepo:
     # Privacy ------------------------------------------------------------------------------------------------
 
     # Where a circle's saved state (bot.domain.circle.CircleState.to_json) names people.
-    _STATE_LISTS = ("participants", "spoken", "passing")
+    _STATE_LISTS = ("participants", "spoken", "passing", "left")
     _STATE_PEOPLE = ("holder", "listener", "previous_listener")
 
     async def _naming(self, guild_id: int, user_id: int, *, ended_only: bool) -> list[aiosqlite.Row]:
