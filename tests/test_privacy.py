@@ -285,7 +285,7 @@ async def test_privacy_show_covers_every_feature_in_plain_words(standin: FileKee
 
 async def test_every_user_table_is_explained_by_privacy_show() -> None:
     """A table that /privacy show's counts have no words for would read as a raw table name."""
-    from cogs.streaks.privacy import TABLE_WORDS
+    from cogs.privacy.commands import TABLE_WORDS
 
     db = await Database.open(":memory:")
     try:

@@ -1,11 +1,10 @@
-"""Attendance, forgiving streaks and members in charge of their data: `/streak`, `/attendance ...`, `/privacy ...`."""
+"""Attendance and forgiving streaks: `/streak` and `/attendance ...` (`/privacy` is its own feature, cogs/privacy)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from cogs.streaks.attendance import AttendanceCog
-from cogs.streaks.privacy import PrivacyCog
 from cogs.streaks.service import sum_up_pending
 from cogs.streaks.streak import StreakCog
 
@@ -20,4 +19,3 @@ async def setup(bot: CircleBot) -> None:
     await sum_up_pending(bot.store)
     await bot.add_cog(StreakCog(bot))
     await bot.add_cog(AttendanceCog(bot))
-    await bot.add_cog(PrivacyCog(bot))

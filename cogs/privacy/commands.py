@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.access import Standing, require
 from bot.db.privacy import delete_everything, export_document, export_tables
 from bot.replies import GuardedView, send_private
-from cogs.streaks import texts
+from cogs.privacy import texts
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
