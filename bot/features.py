@@ -114,15 +114,90 @@ class CrisisFeature(Protocol):
     async def reach(self, interaction: discord.Interaction) -> None: ...
 
 
+# Settings ---------------------------------------------------------------------------------------------------
+# One validated setter per server setting, used by `/config` (cogs/admin) and `/setup` (cogs/onboarding) alike.
+# Each takes the server and the value as a person gave it, checks it, stores it and returns the sentence to show;
+# a value it cannot use (out of its option's range, a channel that doesn't fit) raises `bot.domain.refusal.Refusal`,
+# which is shown privately as it is, and nothing changes. A value is checked here whichever door it came through,
+# so a crafted payload or a stale command registration gets the same kind "no" as a typo.
+
+CRISIS_SCOPES: tuple[str, ...] = ("circles", "server", "off")
+"""Where the crisis screen may read: channels with an active circle (the default), every channel, or nowhere."""
+
+
+class ServerSettings(Protocol):
+    """The circles-wide server settings (`cogs/admin/settings.py`): facilitator role, timezone, turn length."""
+
+    async def set_facilitator_role(self, guild: discord.Guild, role_id: int) -> str: ...
+
+    async def set_timezone(self, guild: discord.Guild, name: str) -> str: ...
+
+    async def set_turn_minutes(self, guild: discord.Guild, minutes: float) -> str: ...
+
+
+class GuidelineSettings(Protocol):
+    """The guidelines' settings (`cogs/guidelines/settings.py`): mod log, warnings, ladder, the agreements."""
+
+    async def set_mod_log(self, guild: discord.Guild, channel_id: int) -> str:
+        """A channel the bot can post cases in (it posts a first note there to be sure)."""
+        ...
+
+    async def set_warn_expiry(self, guild: discord.Guild, days: int) -> str: ...
+
+    async def set_appeal(self, guild: discord.Guild, text: str) -> str:
+        """What warned members read about appealing; `default` for the bot's own words."""
+        ...
+
+    async def show_ladder(self, guild: discord.Guild) -> str: ...
+
+    async def set_ladder(self, guild: discord.Guild, steps: str) -> str: ...
+
+    async def save_rules(self, guild: discord.Guild, actor_id: int, text: str | None) -> str:
+        """The agreements as typed (one a line), or the suggested ones for None; opens a mod-log case like `/rules`."""
+        ...
+
+
+class CrisisSettings(Protocol):
+    """Crisis care's settings (`cogs/crisis/settings.py`): where the screen reads, the alert channel, the region."""
+
+    async def set_scope(self, guild: discord.Guild, scope: str) -> str:
+        """One of `CRISIS_SCOPES`."""
+        ...
+
+    async def set_alerts(self, guild: discord.Guild, channel_id: int | None) -> str:
+        """A channel @everyone cannot see and the bot can post in; None turns alerts off."""
+        ...
+
+    async def set_region(self, guild: discord.Guild, country: str) -> str:
+        """A covered country by code or name, or `clear`."""
+        ...
+
+    def region_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete for a region: covered countries matching what was typed, and "no region"."""
+        ...
+
+
 class Features:
     """One slot per feature, each filled by its extension's `setup()`."""
 
-    SLOTS: ClassVar[tuple[str, ...]] = ("circles", "prompts", "guidelines", "crisis")
+    SLOTS: ClassVar[tuple[str, ...]] = (
+        "circles",
+        "prompts",
+        "guidelines",
+        "crisis",
+        # settings (one validated setter per server setting)
+        "server_settings",
+        "guideline_settings",
+        "crisis_settings",
+    )
 
     circles: CirclesFeature
     prompts: PromptsFeature
     guidelines: GuidelinesFeature
     crisis: CrisisFeature
+    server_settings: ServerSettings
+    guideline_settings: GuidelineSettings
+    crisis_settings: CrisisSettings
 
     def __getattr__(self, name: str) -> Any:
         # Only called for a slot not filled yet (filled slots are plain instance attributes).

@@ -10,6 +10,7 @@ from bot.testing import EPHEMERAL, StandIn, role_option
 from cogs.onboarding.help import HELP
 from cogs.onboarding.setup import WELCOME
 from tests.test_config_e2e import _add_role
+from tests.test_crisis_e2e import add_private_channel
 
 FACILITATORS = 1310000000000000777
 
@@ -69,7 +70,8 @@ async def test_setup_walkthrough_stores_every_value_and_ends_with_a_ready_summar
     await s.click("Rosa", wizard, "Adopt the defaults")
     assert "Step 5 of 7" in wizard["content"]
     await s.choose("Rosa", wizard, select_id(wizard, 3), ["server"])
-    await s.choose("Rosa", wizard, select_id(wizard, 8), [str(s.channel_id("general"))])
+    alerts = add_private_channel(s, "facilitators")  # alerts name a member who may be in danger: never public
+    await s.choose("Rosa", wizard, select_id(wizard, 8), [str(alerts)])
     assert "Step 6 of 7" in wizard["content"]
     await s.choose("Rosa", wizard, select_id(wizard, 8), [str(s.channel_id("general"))])
     assert "Step 7 of 7" in wizard["content"]
@@ -85,7 +87,7 @@ async def test_setup_walkthrough_stores_every_value_and_ends_with_a_ready_summar
         300,
     )
     crisis = await s.bot.store.crisis.settings(gid)
-    assert (crisis.region, crisis.scope, crisis.alert_channel_id) == ("DE", "server", s.channel_id("general"))
+    assert (crisis.region, crisis.scope, crisis.alert_channel_id) == ("DE", "server", alerts)
     assert (await s.bot.store.guidelines.settings(gid)).mod_log_channel_id == s.channel_id("general")
     rules = await s.bot.store.guidelines.rules(gid)
     assert rules is not None and rules.version == 1

@@ -1,4 +1,9 @@
-"""`/config`: every subcommand is for admins, so the whole group is hidden from members by default."""
+"""`/config`: every subcommand is for admins, so the whole group is hidden from members by default.
+
+Each subcommand checks the standing, then hands the value to its feature's setter (circles-wide ones in
+`cogs/admin/settings.py`; the guidelines' and crisis care's through `bot.features`), the same setter `/setup`
+calls, and shows the sentence it returns. A value the setter refuses is answered privately and changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,11 @@ from discord.ext import commands
 
 from bot.access import Standing, require
 from bot.domain import timezones
-from bot.errors import UserFacingError
+from bot.domain.guidelines import MAX_APPEAL_LENGTH, MAX_LADDER_TEXT, MAX_WARN_EXPIRY_DAYS, MIN_WARN_EXPIRY_DAYS
+from bot.features import CRISIS_SCOPES
 from bot.permissions import readiness
 from bot.replies import send_private
-from cogs.crisis import admin as crisis_admin
-from cogs.guidelines import settings as guideline_settings
+from cogs.admin.settings import MAX_TURN_MINUTES, MIN_TURN_MINUTES, ServerSetters, format_minutes
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
@@ -24,10 +29,12 @@ def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=z, value=z) for z in timezones.matching(current, limit=25)]
 
 
-def format_minutes(seconds: int) -> str:
-    minutes = seconds / 60
-    text = f"{minutes:g}"
-    return f"{text} minute" if text == "1" else f"{text} minutes"
+SCOPE_WORDS = {
+    "circles": "circles: channels with an active circle (default)",
+    "server": "server: every channel the bot can see",
+    "off": "off: read nothing",
+}
+SCOPE_CHOICES = [app_commands.Choice(name=SCOPE_WORDS[scope], value=scope) for scope in CRISIS_SCOPES]
 
 
 def _channel(channel_id: int | None, unset: str = "not set") -> str:
@@ -79,39 +86,32 @@ async def settings_overview(bot: CircleBot, guild: discord.Guild) -> str:
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class ConfigCog(commands.GroupCog, group_name="config", group_description="Server settings for circles (admins)"):
-    def __init__(self, bot: CircleBot) -> None:
+    def __init__(self, bot: CircleBot, setters: ServerSetters) -> None:
         self.bot = bot
+        self.setters = setters
         super().__init__()
+
+    async def _admin(self, interaction: discord.Interaction) -> discord.Guild:
+        await require(self.bot, interaction, Standing.ADMIN)
+        assert interaction.guild is not None
+        return interaction.guild
 
     @app_commands.command(name="show", description="See every setting of this server, and what is missing")
     async def show(self, interaction: discord.Interaction) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        assert interaction.guild is not None
-        await send_private(interaction, await settings_overview(self.bot, interaction.guild))
+        guild = await self._admin(interaction)
+        await send_private(interaction, await settings_overview(self.bot, guild))
 
     @app_commands.command(name="facilitator-role", description="Choose the role whose members facilitate circles")
     @app_commands.describe(role="People with this role can open, start, pause and end circles")
     async def facilitator_role(self, interaction: discord.Interaction, role: discord.Role) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        assert interaction.guild_id is not None
-        if role.is_default():
-            raise UserFacingError("@everyone can't be the facilitator role. Pick a role that only facilitators have.")
-        await self.bot.store.guilds.set_facilitator_role(interaction.guild_id, role.id, self.bot.clock.now())
-        await send_private(interaction, f"Done. People with {role.mention} can now hold circles.")
+        guild = await self._admin(interaction)
+        await send_private(interaction, await self.setters.set_facilitator_role(guild, role.id))
 
     @app_commands.command(name="timezone", description="Set the server's timezone for schedules and streaks")
     @app_commands.describe(tz="A timezone name such as Europe/Berlin or America/New_York")
     async def timezone(self, interaction: discord.Interaction, tz: str) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        assert interaction.guild_id is not None
-        name = tz.strip()
-        if not timezones.known(name):
-            raise UserFacingError(
-                f"I don't know the timezone “{name[:60]}”. Start typing a city, like `Europe/Berlin` or "
-                "`America/New_York`, and pick one from the list."
-            )
-        await self.bot.store.guilds.set_timezone(interaction.guild_id, name, self.bot.clock.now())
-        await send_private(interaction, f"Done. This server now keeps time in **{name}**.")
+        guild = await self._admin(interaction)
+        await send_private(interaction, await self.setters.set_timezone(guild, tz))
 
     @timezone.autocomplete("tz")
     async def _timezone_autocomplete(
@@ -122,67 +122,71 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Serve
     @app_commands.command(name="turn-minutes", description="Set the default length of a turn in circles")
     @app_commands.describe(minutes="From 0.5 to 20 minutes")
     async def turn_minutes(
-        self, interaction: discord.Interaction, minutes: app_commands.Range[float, 0.5, 20.0]
+        self, interaction: discord.Interaction, minutes: app_commands.Range[float, MIN_TURN_MINUTES, MAX_TURN_MINUTES]
     ) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        assert interaction.guild_id is not None
-        seconds = round(minutes * 60)
-        await self.bot.store.guilds.set_default_turn_seconds(interaction.guild_id, seconds, self.bot.clock.now())
-        await send_private(
-            interaction, f"Done. Turns now last {format_minutes(seconds)} unless a circle says otherwise."
-        )
+        guild = await self._admin(interaction)
+        await send_private(interaction, await self.setters.set_turn_minutes(guild, minutes))
 
-    # Community guidelines (cogs/guidelines/settings.py does the work) ---------------------------------------
+    # Community guidelines (their setters: cogs/guidelines/settings.py) ------------------------------------------
 
     @app_commands.command(name="mod-log", description="Choose the channel where moderation cases are posted")
     @app_commands.describe(channel="A private channel for admins and facilitators")
     async def mod_log(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        await guideline_settings.set_mod_log(self.bot, interaction, channel)
+        guild = await self._admin(interaction)
+        await send_private(interaction, await self.bot.features.guideline_settings.set_mod_log(guild, channel.id))
 
     @app_commands.command(name="warn-expiry", description="Set how long a warning's points count")
     @app_commands.describe(days="From 1 to 365 days (default 30); warnings stay on record after")
-    async def warn_expiry(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365]) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        await guideline_settings.set_warn_expiry(self.bot, interaction, days)
+    async def warn_expiry(
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, MIN_WARN_EXPIRY_DAYS, MAX_WARN_EXPIRY_DAYS],
+    ) -> None:
+        guild = await self._admin(interaction)
+        await send_private(interaction, await self.bot.features.guideline_settings.set_warn_expiry(guild, days))
 
     @app_commands.command(name="appeal", description="Set how warned members can appeal (sent with each warning)")
     @app_commands.describe(text="A sentence or two, such as who to write to; `default` for the bot's own")
-    async def appeal(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 500]) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        await guideline_settings.set_appeal(self.bot, interaction, text)
+    async def appeal(
+        self, interaction: discord.Interaction, text: app_commands.Range[str, 1, MAX_APPEAL_LENGTH]
+    ) -> None:
+        guild = await self._admin(interaction)
+        await send_private(interaction, await self.bot.features.guideline_settings.set_appeal(guild, text))
 
     @app_commands.command(name="ladder", description="See or change the warning ladder (points to timeouts)")
     @app_commands.describe(steps="Like 2=10m, 3=1h, 4=1d, 5=alert (28 days at most), default or none; empty: show it")
     async def ladder(
-        self, interaction: discord.Interaction, steps: app_commands.Range[str, 1, 200] | None = None
+        self, interaction: discord.Interaction, steps: app_commands.Range[str, 1, MAX_LADDER_TEXT] | None = None
     ) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        await guideline_settings.set_ladder(self.bot, interaction, steps)
+        guild = await self._admin(interaction)
+        settings = self.bot.features.guideline_settings
+        shown = await settings.show_ladder(guild) if steps is None else await settings.set_ladder(guild, steps)
+        await send_private(interaction, shown)
 
-    # Crisis care (cogs/crisis/admin.py does the work) ---------------------------------------------------------
+    # Crisis care (its setters: cogs/crisis/settings.py) ---------------------------------------------------------
 
     @app_commands.command(name="crisis-scope", description="Choose where the crisis screen reads messages")
     @app_commands.describe(scope="circles: channels with an active circle (default); server: everywhere; off")
-    @app_commands.choices(scope=crisis_admin.SCOPE_CHOICES)
+    @app_commands.choices(scope=SCOPE_CHOICES)
     async def crisis_scope(self, interaction: discord.Interaction, scope: app_commands.Choice[str]) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        await crisis_admin.set_scope(self.bot, interaction, scope.value)
+        guild = await self._admin(interaction)
+        await send_private(interaction, await self.bot.features.crisis_settings.set_scope(guild, scope.value))
 
     @app_commands.command(name="crisis-alerts", description="Choose a private channel for crisis alerts")
     @app_commands.describe(channel="A channel only facilitators can see; leave it out to turn alerts off")
     async def crisis_alerts(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        await crisis_admin.set_alerts(self.bot, interaction, channel)
+        guild = await self._admin(interaction)
+        channel_id = channel.id if channel is not None else None
+        await send_private(interaction, await self.bot.features.crisis_settings.set_alerts(guild, channel_id))
 
     @app_commands.command(name="region", description="Set the country whose helplines members see by default")
     @app_commands.describe(country="Start typing a country and pick it from the list")
     async def region(self, interaction: discord.Interaction, country: str) -> None:
-        await require(self.bot, interaction, Standing.ADMIN)
-        await crisis_admin.set_region(self.bot, interaction, country)
+        guild = await self._admin(interaction)
+        await send_private(interaction, await self.bot.features.crisis_settings.set_region(guild, country))
 
     @region.autocomplete("country")
     async def _region_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return crisis_admin.region_choices(self.bot, current)
+        return self.bot.features.crisis_settings.region_choices(current)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from cogs.crisis.buttons import CheckInButton, ReachOutButton
 from cogs.crisis.commands import ResourcesCog
+from cogs.crisis.settings import CrisisSetters
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
@@ -15,6 +16,7 @@ async def setup(bot: CircleBot) -> None:
     bot.add_dynamic_items(CheckInButton, ReachOutButton)
     cog = ResourcesCog(bot)
     bot.features.crisis = cog.care
+    bot.features.crisis_settings = CrisisSetters(bot)
     await bot.add_cog(cog)
 
 

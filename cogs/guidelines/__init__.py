@@ -9,6 +9,7 @@ from cogs.guidelines.gate import AgreeButton
 from cogs.guidelines.moderation import ModerationCog
 from cogs.guidelines.rules import RulesCog
 from cogs.guidelines.service import GuidelineService
+from cogs.guidelines.settings import GuidelineSetters
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 async def setup(bot: CircleBot) -> None:
     service = GuidelineService(bot)
     bot.features.guidelines = service
+    bot.features.guideline_settings = GuidelineSetters(bot, service)
     bot.add_dynamic_items(AgreeButton)
     await bot.add_cog(RulesCog(bot, service))
     await bot.add_cog(FilterCog(bot, service))

@@ -12,7 +12,6 @@ from discord.ext import commands
 from bot.access import Standing, is_admin, require
 from bot.domain.guidelines import (
     FilterAction,
-    FilterInputError,
     FilterKind,
     FilterRule,
     FilterScope,
@@ -72,12 +71,10 @@ class FilterCog(commands.GroupCog, name="Filters", group_name="filter", group_de
         guild = interaction.guild
         filter_kind, filter_action, filter_scope = FilterKind(kind), FilterAction(action), FilterScope(scope)
         text = text.strip()
-        try:
-            folded = validate_phrase(text) if filter_kind == FilterKind.PHRASE else None
-            if filter_kind == FilterKind.PATTERN:
-                compile_pattern(text)
-        except FilterInputError as error:
-            raise UserFacingError(error.message) from None
+        # A phrase or pattern the filter can't use is refused (a Refusal, shown privately) before anything is stored.
+        folded = validate_phrase(text) if filter_kind == FilterKind.PHRASE else None
+        if filter_kind == FilterKind.PATTERN:
+            compile_pattern(text)
         compiled = await self.service.filters(guild.id)
         same_kind = [rule for rule in compiled.rules.values() if rule.kind == filter_kind]
         if len(same_kind) >= MAX_FILTERS[filter_kind]:

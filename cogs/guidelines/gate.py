@@ -9,8 +9,11 @@ is gone, the acceptance is still recorded and the person is told they can join n
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -22,12 +25,43 @@ from cogs.guidelines.embeds import rules_embed
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
-    from cogs.guidelines.service import GuidelineService, Then
+    from cogs.guidelines.service import GuidelineService
 
 log = logging.getLogger(__name__)
 
 # The `/rules` cog's name.
 COG_NAME = "Guidelines"
+
+Then = Callable[[discord.Interaction], Awaitable[None]]
+MAX_PENDING_JOINS = 1_000
+
+
+@dataclass(slots=True)
+class _Pending:
+    user_id: int
+    then: Then
+
+
+@dataclass(slots=True)
+class Gate:
+    """Joins waiting for someone to agree to the rules, by the token in their "I agree" button."""
+
+    pending: dict[int, _Pending] = field(default_factory=dict)
+    _tokens: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def hold(self, user_id: int, then: Then) -> int:
+        token = next(self._tokens)
+        self.pending[token] = _Pending(user_id, then)
+        while len(self.pending) > MAX_PENDING_JOINS:  # people who never pressed: forget the oldest
+            self.pending.pop(next(iter(self.pending)))
+        return token
+
+    def release(self, token: int, user_id: int) -> Then | None:
+        held = self.pending.get(token)
+        if held is None or held.user_id != user_id:
+            return None
+        del self.pending[token]
+        return held.then
 
 
 async def rules_accepted(service: GuidelineService, interaction: discord.Interaction, then: Then) -> bool:

@@ -14,7 +14,7 @@ from bot.domain.guidelines import LadderAction, active_points, describe_duration
 from bot.errors import UserFacingError
 from bot.replies import send_private
 from cogs.guidelines import texts
-from cogs.guidelines.service import timeout_problem, warn_refusal
+from cogs.guidelines.warnings import timeout_problem, warn_refusal
 
 if TYPE_CHECKING:
     from bot.app import CircleBot

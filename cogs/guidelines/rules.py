@@ -1,11 +1,14 @@
 """`/rules show` (anyone) and `/rules edit` (admins): the group's agreements, numbered and versioned.
 
 The group mixes a member command with an admin one, so it stays visible and `/rules edit` checks on every call.
+Saving a version (from `/rules edit` or `/setup`) is `Agreements`: every version is a case in the mod log. Reached
+from the facade as `GuidelineService.save_rules` and `.save_rules_from_setup`.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -13,7 +16,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.access import Standing, require, standing_of
-from bot.domain.guidelines import DEFAULT_RULES, RulesError, numbered, parse_rules
+from bot.db.repos.guidelines import NewCase
+from bot.domain.guidelines import DEFAULT_RULES, numbered, parse_rules
 from bot.errors import UserFacingError
 from bot.replies import GuardedView, report_error, send_private
 from cogs.guidelines import texts
@@ -22,6 +26,7 @@ from cogs.guidelines.gate import COG_NAME, agree_view
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
+    from cogs.guidelines.modlog import ModLog
     from cogs.guidelines.service import GuidelineService
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,47 @@ log = logging.getLogger(__name__)
 # discord.py keeps open modals by custom id alone: one per admin, so two admins editing never swap modals.
 MODAL_ID = "rules:edit:{user_id}"
 TEXT_ID = "rules:text"
+
+
+class Agreements:
+    """Saving a new version of the agreements, and its case in the mod log."""
+
+    def __init__(self, bot: CircleBot, modlog: ModLog) -> None:
+        self.bot = bot
+        self.modlog = modlog
+
+    @property
+    def now(self) -> datetime:
+        return self.bot.clock.now()
+
+    async def save_rules(
+        self, guild: discord.Guild, actor_id: int, rules: tuple[str, ...], expected_version: int
+    ) -> int:
+        """Store a new version, log it as a case; return the version. Refuses kindly when nothing would change."""
+        repo = self.bot.store.guidelines
+        current = await repo.rules(guild.id)
+        if current is not None and current.version == expected_version and current.rules == rules:
+            raise UserFacingError(texts.RULES_UNCHANGED.format(version=current.version))
+        version = await repo.save_rules(guild.id, rules, expected_version=expected_version, now=self.now)
+        if not version:
+            raise UserFacingError(texts.RULES_CONFLICT)
+        await self.modlog.open_case(
+            guild,
+            NewCase(
+                kind="rules",
+                actor_user_id=actor_id,
+                note=f"Version {version}: {len(rules)} agreement{'s' if len(rules) != 1 else ''}.",
+            ),
+        )
+        log.info("guild %s: agreements saved as version %s", guild.id, version)
+        return version
+
+    async def save_rules_from_setup(self, guild: discord.Guild, actor_id: int, rules: tuple[str, ...]) -> int:
+        """For the setup wizard: save over whatever version is current; the same list again keeps its version."""
+        current = await self.bot.store.guidelines.rules(guild.id)
+        if current is not None and current.rules == rules:
+            return current.version
+        return await self.save_rules(guild, actor_id, rules, current.version if current else 0)
 
 
 class RulesModal(discord.ui.Modal):
@@ -49,11 +95,9 @@ class RulesModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await require(self.service.bot, interaction, Standing.ADMIN)
-        try:
-            rules = parse_rules(self.text.value)
-        except RulesError as error:
-            raise UserFacingError(error.message) from None
-        version = await self.service.save_rules(interaction, rules, self.expected_version)
+        assert interaction.guild is not None
+        rules = parse_rules(self.text.value)  # a Refusal says what to change, privately
+        version = await self.service.save_rules(interaction.guild, interaction.user.id, rules, self.expected_version)
         await send_private(interaction, texts.RULES_SAVED.format(version=version))
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
@@ -70,9 +114,9 @@ class AdoptView(GuardedView):
     @discord.ui.button(label="Use these", style=discord.ButtonStyle.success)
     async def use(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await require(self.service.bot, interaction, Standing.ADMIN)
-        await self.service.save_rules(interaction, DEFAULT_RULES, 0)
-        assert interaction.guild_id is not None
-        saved = await self.service.bot.store.guidelines.rules(interaction.guild_id)
+        assert interaction.guild is not None
+        await self.service.save_rules(interaction.guild, interaction.user.id, DEFAULT_RULES, 0)
+        saved = await self.service.bot.store.guidelines.rules(interaction.guild.id)
         embed = rules_embed(saved) if saved is not None else None
         await interaction.response.edit_message(content=texts.RULES_ADOPTED, embed=embed, view=None)
 

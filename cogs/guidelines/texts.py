@@ -11,6 +11,13 @@ DEFAULT_APPEAL = (
     "it again. Nobody will hold that against you."
 )
 
+# Settings -------------------------------------------------------------------------------------------------------
+
+MOD_LOG_HERE = (
+    "📋 This channel is now the mod log: filter hits, warnings, timeouts, pardons and changes to the "
+    "agreements are posted here as numbered cases. Crisis alerts never come here."
+)
+
 # Rules and the gate ---------------------------------------------------------------------------------------------
 
 RULES_TITLE = "🌿 Our group's agreements"

@@ -2,7 +2,9 @@
 
 Pure rules, no Discord: the guidelines cog asks the crisis screen first (a person in crisis is never
 punished), then uses :class:`FilterSet` to see which filters a message trips, and the ladder functions to
-decide what a warning leads to.
+decide what a warning leads to. What an admin typed and a rule cannot use is refused with
+:class:`~bot.domain.refusal.Refusal` (keys ``filter.*``, ``rules.*``, ``ladder.*``, ``warn.*``); the old names
+``FilterInputError``, ``RulesError`` and ``LadderError`` are that same class.
 """
 
 from .automod import MAX_AUTOMOD_KEYWORD_LENGTH, MAX_AUTOMOD_KEYWORDS, AutoModPlan, plan_automod
@@ -25,7 +27,11 @@ from .ladder import (
     DEFAULT_LADDER,
     DEFAULT_WARNING_POINTS,
     LADDER_EXAMPLE,
+    MAX_APPEAL_LENGTH,
+    MAX_LADDER_TEXT,
     MAX_TIMEOUT,
+    MAX_WARN_EXPIRY_DAYS,
+    MIN_WARN_EXPIRY_DAYS,
     WARNING_EXPIRY,
     LadderAction,
     LadderError,
@@ -33,12 +39,14 @@ from .ladder import (
     WarningRecord,
     active_points,
     can_warn,
+    clean_appeal,
     describe_duration,
     describe_ladder,
     format_ladder,
     parse_ladder,
     rung_for,
     validate_ladder,
+    validate_warn_expiry,
 )
 from .rules import DEFAULT_RULES, MAX_RULE_LENGTH, MAX_RULES, RulesError, numbered, parse_rules
 
@@ -47,13 +55,17 @@ __all__ = [
     "DEFAULT_RULES",
     "DEFAULT_WARNING_POINTS",
     "LADDER_EXAMPLE",
+    "MAX_APPEAL_LENGTH",
     "MAX_AUTOMOD_KEYWORDS",
     "MAX_AUTOMOD_KEYWORD_LENGTH",
+    "MAX_LADDER_TEXT",
     "MAX_PATTERN_LENGTH",
     "MAX_PHRASE_LENGTH",
     "MAX_RULES",
     "MAX_RULE_LENGTH",
     "MAX_TIMEOUT",
+    "MAX_WARN_EXPIRY_DAYS",
+    "MIN_WARN_EXPIRY_DAYS",
     "WARNING_EXPIRY",
     "AutoModPlan",
     "FilterAction",
@@ -70,6 +82,7 @@ __all__ = [
     "WarningRecord",
     "active_points",
     "can_warn",
+    "clean_appeal",
     "compile_pattern",
     "describe_duration",
     "describe_ladder",
@@ -83,4 +96,5 @@ __all__ = [
     "strongest_action",
     "validate_ladder",
     "validate_phrase",
+    "validate_warn_expiry",
 ]

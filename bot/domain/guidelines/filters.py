@@ -36,6 +36,8 @@ from typing import Any
 import ahocorasick
 import re2
 
+from bot.domain.refusal import Refusal
+
 from .folding import normalize
 
 log = logging.getLogger(__name__)
@@ -64,12 +66,8 @@ class FilterScope(StrEnum):
     SERVER = "server"  # everywhere the bot can read
 
 
-class FilterInputError(ValueError):
-    """A phrase or pattern an admin typed cannot be used; ``message`` says why, in plain words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+# The old name of the refusal a phrase or pattern gets: `Refusal` itself (keys `filter.*`), kept for callers.
+FilterInputError = Refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +95,17 @@ def strongest_action(hits: Iterable[FilterHit]) -> FilterAction | None:
 
 
 def validate_phrase(text: str) -> str:
-    """Return the folded form of a phrase an admin typed, or raise :class:`FilterInputError`."""
+    """Return the folded form of a phrase an admin typed, or raise :class:`~bot.domain.refusal.Refusal`."""
     length = len(text.strip())
     if length > MAX_PHRASE_LENGTH:
-        raise FilterInputError(f"That phrase is {length} characters long; a phrase can be at most {MAX_PHRASE_LENGTH}.")
+        raise Refusal(
+            "filter.too_long", f"That phrase is {length} characters long; a phrase can be at most {MAX_PHRASE_LENGTH}."
+        )
     folded = normalize(text)
     if not folded:
-        raise FilterInputError("That phrase has no letters or numbers in it, so there is nothing to look for.")
+        raise Refusal(
+            "filter.no_letters", "That phrase has no letters or numbers in it, so there is nothing to look for."
+        )
     return folded
 
 
@@ -154,28 +156,33 @@ def _explain(error: re2.error) -> str:
 
 
 def compile_pattern(text: str) -> Any:
-    """Compile an admin's pattern with RE2 (case-insensitive) or raise :class:`FilterInputError`.
+    """Compile an admin's pattern with RE2 (case-insensitive) or raise :class:`~bot.domain.refusal.Refusal`.
 
     The pattern is matched against normalised text (see the module docstring). It is refused when it is
     empty, longer than :data:`MAX_PATTERN_LENGTH`, something RE2 cannot compile, too complex to run fast,
     or when it matches even an empty message (like ``a*``), since it would then fire on every message.
     """
     if not text.strip():
-        raise FilterInputError("The pattern is empty.")
+        raise Refusal("filter.pattern_empty", "The pattern is empty.")
     if len(text) > MAX_PATTERN_LENGTH:
-        raise FilterInputError(
-            f"That pattern is {len(text)} characters long; a pattern can be at most {MAX_PATTERN_LENGTH}."
+        raise Refusal(
+            "filter.pattern_too_long",
+            f"That pattern is {len(text)} characters long; a pattern can be at most {MAX_PATTERN_LENGTH}.",
         )
     try:
         compiled = re2.compile(text, _options())
     except re2.error as error:
-        raise FilterInputError(_explain(error)) from None
+        raise Refusal("filter.pattern_unreadable", _explain(error)) from None
     if compiled.programsize > MAX_PATTERN_PROGRAM_SIZE:
-        raise FilterInputError("That pattern is too complex to check quickly. Try splitting it into smaller ones.")
+        raise Refusal(
+            "filter.pattern_too_complex",
+            "That pattern is too complex to check quickly. Try splitting it into smaller ones.",
+        )
     if compiled.search("") is not None:
-        raise FilterInputError(
+        raise Refusal(
+            "filter.pattern_matches_everything",
             "That pattern matches even an empty message, so it would fire on every message. "
-            "Make sure it needs at least one character to match."
+            "Make sure it needs at least one character to match.",
         )
     return compiled
 
@@ -274,7 +281,7 @@ class FilterSet:
                 else:
                     compile_pattern(rule.text)
                     patterns[scope].append((rule.text, hit))
-            except FilterInputError as error:
+            except Refusal as error:
                 log.warning("filter rule %s left out: %s", rule.id, error.message)
                 skipped.append((rule.id, error.message))
         server_phrases, server_patterns = phrases[FilterScope.SERVER], patterns[FilterScope.SERVER]

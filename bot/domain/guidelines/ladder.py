@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.refusal import Refusal
+
 log = logging.getLogger(__name__)
 
 DEFAULT_WARNING_POINTS = 1
 WARNING_EXPIRY = timedelta(days=30)
+# How long a server may let a warning's points count (`/config warn-expiry`), in days.
+MIN_WARN_EXPIRY_DAYS, MAX_WARN_EXPIRY_DAYS = 1, 365
+MAX_APPEAL_LENGTH = 500  # the appeal text sent with each warning (`/config appeal`)
+MAX_LADDER_TEXT = 200  # a ladder as an admin types it (`/config ladder steps:`)
 MAX_TIMEOUT = timedelta(days=28)  # Discord refuses longer timeouts
 
 
@@ -27,12 +33,8 @@ class LadderAction(StrEnum):
     ALERT_ADMINS = "alert_admins"
 
 
-class LadderError(ValueError):
-    """A warning ladder an admin proposed cannot be used; ``message`` says why, in plain words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+# The old name of the refusal a warning ladder gets: `Refusal` itself (keys `ladder.*`), kept for callers.
+LadderError = Refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ def _describe(duration: timedelta) -> str:
 
 
 def validate_ladder(rungs: Iterable[LadderRung]) -> tuple[LadderRung, ...]:
-    """Return the ladder as a tuple, or raise :class:`LadderError` saying what to change.
+    """Return the ladder as a tuple, or raise :class:`~bot.domain.refusal.Refusal` saying what to change.
 
     Points must be positive and strictly increasing from one rung to the next; a timeout must last between a
     minute and 28 days (Discord's limit), and no timeout may be shorter than one below it, so consequences only
@@ -84,33 +86,74 @@ def validate_ladder(rungs: Iterable[LadderRung]) -> tuple[LadderRung, ...]:
             # Rungs straight from the database carry the action as a plain string.
             rung = LadderRung(given.points, LadderAction(given.action), given.duration)
         except ValueError:
-            raise LadderError(f"The step at {given.points} points has an action the bot doesn't know.") from None
+            raise Refusal(
+                "ladder.unknown_action", f"The step at {given.points} points has an action the bot doesn't know."
+            ) from None
         ladder.append(rung)
         if rung.points <= 0:
-            raise LadderError("Each step of the ladder needs at least 1 point.")
+            raise Refusal("ladder.no_points", "Each step of the ladder needs at least 1 point.")
         if rung.points <= previous_points:
-            raise LadderError(
+            raise Refusal(
+                "ladder.out_of_order",
                 f"The steps need more points as they go up: {rung.points} points comes after "
-                f"{previous_points}. Put the steps in order, each with more points than the last."
+                f"{previous_points}. Put the steps in order, each with more points than the last.",
             )
         previous_points = rung.points
         if rung.action is LadderAction.ALERT_ADMINS:
             if rung.duration is not None:
-                raise LadderError(f"The alert at {rung.points} points can't have a duration; only timeouts do.")
+                raise Refusal(
+                    "ladder.alert_duration",
+                    f"The alert at {rung.points} points can't have a duration; only timeouts do.",
+                )
             continue
         if rung.duration is None or rung.duration < timedelta(minutes=1):
-            raise LadderError(f"The timeout at {rung.points} points needs to last at least a minute.")
+            raise Refusal(
+                "ladder.timeout_too_short", f"The timeout at {rung.points} points needs to last at least a minute."
+            )
         if rung.duration > MAX_TIMEOUT:
-            raise LadderError(
-                f"The timeout at {rung.points} points lasts {_describe(rung.duration)}; Discord allows at most 28 days."
+            raise Refusal(
+                "ladder.timeout_too_long",
+                f"The timeout at {rung.points} points lasts {_describe(rung.duration)}; "
+                "Discord allows at most 28 days.",
             )
         if rung.duration < longest_timeout:
-            raise LadderError(
+            raise Refusal(
+                "ladder.timeout_shrinks",
                 f"The timeout at {rung.points} points ({_describe(rung.duration)}) is shorter than one below "
-                f"it ({_describe(longest_timeout)}). Consequences should only grow as points add up."
+                f"it ({_describe(longest_timeout)}). Consequences should only grow as points add up.",
             )
         longest_timeout = rung.duration
     return tuple(ladder)
+
+
+def validate_warn_expiry(days: int) -> int:
+    """How many days a warning's points count, if the server may choose it; else a :class:`Refusal`."""
+    if not MIN_WARN_EXPIRY_DAYS <= days <= MAX_WARN_EXPIRY_DAYS:
+        raise Refusal(
+            "warn.expiry_range",
+            f"A warning's points can count for {MIN_WARN_EXPIRY_DAYS} to {MAX_WARN_EXPIRY_DAYS} days. "
+            "Please pick a number in that range. Nothing was changed.",
+        )
+    return days
+
+
+def clean_appeal(text: str) -> str | None:
+    """The appeal text a server set, tidied; None for ``default`` (the bot's own). A :class:`Refusal` if unusable."""
+    cleaned = text.strip()
+    if cleaned.lower() == "default":
+        return None
+    if not cleaned:
+        raise Refusal(
+            "warn.appeal_empty",
+            "The appeal text is empty. Write a sentence or two, such as who to write to, or `default` for mine.",
+        )
+    if len(cleaned) > MAX_APPEAL_LENGTH:
+        raise Refusal(
+            "warn.appeal_too_long",
+            f"That appeal text is {len(cleaned)} characters long; please keep it to {MAX_APPEAL_LENGTH}. "
+            "Nothing was changed.",
+        )
+    return cleaned
 
 
 def active_points(records: Iterable[WarningRecord], now: datetime, expiry: timedelta = WARNING_EXPIRY) -> int:
@@ -183,9 +226,10 @@ def _parse_duration(text: str, points: int) -> timedelta:
     digits = len(compact) - len(compact.lstrip("0123456789"))
     unit = compact[digits:]
     if not digits or unit not in _UNITS:
-        raise LadderError(
+        raise Refusal(
+            "ladder.unreadable_duration",
             f"I couldn't read “{text[:30]}” for the step at {points} points. Use a number and a unit, like 10m, "
-            "1h or 2d, or the word alert."
+            "1h or 2d, or the word alert.",
         )
     return timedelta(seconds=int(compact[:digits]) * _UNITS[unit])
 
@@ -195,9 +239,16 @@ def parse_ladder(text: str) -> tuple[LadderRung, ...]:
 
     Steps are separated by commas, semicolons or new lines; each is points, ``=`` (or ``:``), then a timeout
     length (``m``, ``h``, ``d``, ``w``) or ``alert``. ``default`` gives :data:`DEFAULT_LADDER`; ``none`` a ladder
-    with no steps (warnings are recorded and nothing more). Raises :class:`LadderError` saying what to change.
+    with no steps (warnings are recorded and nothing more). Raises :class:`~bot.domain.refusal.Refusal` saying
+    what to change.
     """
     cleaned = text.strip().lower()
+    if len(cleaned) > MAX_LADDER_TEXT:
+        raise Refusal(
+            "ladder.text_too_long",
+            f"That ladder is {len(cleaned)} characters long; please write it in at most {MAX_LADDER_TEXT}, "
+            f"like {LADDER_EXAMPLE}.",
+        )
     if cleaned == "default":
         return DEFAULT_LADDER
     if cleaned in _NO_LADDER_WORDS:
@@ -211,14 +262,19 @@ def parse_ladder(text: str) -> tuple[LadderRung, ...]:
         points_text, found, what = step.partition(separator)
         points_text, what = points_text.strip(), what.strip()
         if not found or not points_text.isdigit() or not what:
-            raise LadderError(f"I couldn't read the step “{step[:30]}”. Write each step like 3=1h or 5=alert.")
+            raise Refusal(
+                "ladder.unreadable_step",
+                f"I couldn't read the step “{step[:30]}”. Write each step like 3=1h or 5=alert.",
+            )
         points = int(points_text)
         if what in _ALERT_WORDS:
             rungs.append(LadderRung(points, LadderAction.ALERT_ADMINS))
         else:
             rungs.append(LadderRung(points, LadderAction.TIMEOUT, _parse_duration(what, points)))
     if not rungs:
-        raise LadderError(f"I couldn't find any steps. Write them like {LADDER_EXAMPLE}, or none for no ladder.")
+        raise Refusal(
+            "ladder.no_steps", f"I couldn't find any steps. Write them like {LADDER_EXAMPLE}, or none for no ladder."
+        )
     return validate_ladder(rungs)
 
 

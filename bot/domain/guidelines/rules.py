@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.domain.refusal import Refusal
+
 log = logging.getLogger(__name__)
 
 DEFAULT_RULES: tuple[str, ...] = (
@@ -27,12 +29,8 @@ MAX_RULE_LENGTH = 300
 _BULLETS = "-*•·–"
 
 
-class RulesError(ValueError):
-    """Rules an admin typed cannot be used; ``message`` says why, in plain words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+# The old name of the refusal a list of agreements gets: `Refusal` itself (keys `rules.*`), kept for callers.
+RulesError = Refusal
 
 
 def _strip_marker(line: str) -> str:
@@ -46,21 +44,25 @@ def _strip_marker(line: str) -> str:
 
 
 def parse_rules(text: str) -> tuple[str, ...]:
-    """The rules in a numbered list an admin typed (one rule a line), or raise :class:`RulesError`.
+    """The rules in a numbered list an admin typed (one rule a line), or raise :class:`~bot.domain.refusal.Refusal`.
 
     Blank lines are skipped and each line's own number or bullet is dropped, so a pasted list, a list the admin
     renumbered by hand and a list without numbers all read the same.
     """
     rules = tuple(rule for rule in (_strip_marker(line.strip()) for line in text.splitlines()) if rule)
     if not rules:
-        raise RulesError("The list is empty. Write at least one agreement, one a line.")
+        raise Refusal("rules.empty", "The list is empty. Write at least one agreement, one a line.")
     if len(rules) > MAX_RULES:
-        raise RulesError(f"That's {len(rules)} agreements; please keep it to {MAX_RULES} so people read them all.")
+        raise Refusal(
+            "rules.too_many",
+            f"That's {len(rules)} agreements; please keep it to {MAX_RULES} so people read them all.",
+        )
     for number, rule in enumerate(rules, start=1):
         if len(rule) > MAX_RULE_LENGTH:
-            raise RulesError(
+            raise Refusal(
+                "rules.too_long",
                 f"Agreement {number} is {len(rule)} characters long; please keep each one under "
-                f"{MAX_RULE_LENGTH} (split it over two lines if you need to)."
+                f"{MAX_RULE_LENGTH} (split it over two lines if you need to).",
             )
     return rules
 
