@@ -5,6 +5,12 @@ the domain and schedules itself again. The database is the source of truth: jobs
 
 APScheduler 3 reads `datetime.now()` itself and sleeps on the event loop, so with a `ManualClock` the scheduler
 is started paused and `advance()` moves the clock from one due job to the next, running each at its own moment.
+
+Stopping (`shutdown`, which `CircleBot.close` calls first, while Discord is still connected): no timer fires any
+more, and what is under way (running jobs, discord.py's handlers, the bot's own background work such as a batch of
+reminder DMs) gets a bounded time to finish. Whatever is still running then is cancelled and left to the restore at
+the next start, which rebuilds every job from the database. APScheduler's own shutdown would cancel running
+jobs at once (its asyncio executor cannot wait), so it comes last.
 """
 
 from __future__ import annotations
@@ -26,6 +32,37 @@ log = logging.getLogger(__name__)
 
 JobFunc = Callable[..., Awaitable[Any]]
 
+
+SHUTDOWN_GRACE_SECONDS = 8.0
+"""How long a stop waits for work under way: a turn change is a few REST calls, a reminder DM one a second.
+Below the 10 s Docker gives between SIGTERM and SIGKILL; `compose.yaml` and the systemd unit allow 30 s."""
+CANCEL_WAIT_SECONDS = 1.0
+"""After the grace, how long cancelled work gets to unwind (roll back a transaction) before Discord closes: with the
+grace, a stop is done within Docker's 10 s even when work had to be cut off."""
+FEATURES = (
+    "errors",
+    "admin",
+    "circles",
+    "prompts",
+    "guidelines",
+    "crisis",
+    "onboarding",
+    "streaks",
+    "privacy",
+    "messages",
+)
+"""The extensions under `cogs/`: a task one of them starts for work of its own is named "<feature>: what it does"
+("circles: series reminders"), so that a clean stop lets it finish (a test keeps this list in step with the bot's)."""
+WORK_TASK_PREFIXES = (
+    # The names discord.py gives the tasks it runs handlers in (listeners, slash commands, buttons, modals).
+    "discord.py: ",
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch",
+    "discord-ui-modal",
+    "discord-ui-dynamic-item-",
+    *(f"{feature}: " for feature in FEATURES),
+)
+"""Tasks a clean stop lets finish, by name (discord.py's names are the most version-fragile part: keep them here)."""
 
 # A job that has fired waits here until it re-arms itself (a cheap `modify_job`); `_run` removes it if it does not.
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
@@ -59,17 +96,82 @@ class Scheduler:
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 4},
         )
         self._running: set[asyncio.Task[Any]] = set()
+        self._stopped: asyncio.Future[None] | None = None
+        self._hurry = asyncio.Event()
 
     def start(self) -> None:
         if not self._aps.running:
             self._aps.start(paused=self.manual)
 
-    async def shutdown(self) -> None:
-        """Stop taking new work, then wait for jobs that are running."""
-        if self._aps.running:
-            self._aps.shutdown(wait=False)
-        if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
+    @property
+    def stopping(self) -> bool:
+        """Whether a stop has begun: no timer fires any more."""
+        return self._stopped is not None
+
+    def hurry(self) -> None:
+        """Stop waiting for work under way (a second SIGINT or SIGTERM): cut it off now."""
+        self._hurry.set()
+
+    async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Stop cleanly: no timer fires any more, work under way gets `grace` seconds, the rest is cancelled.
+
+        Safe to call more than once, also concurrently: every caller returns once the stop is done.
+        """
+        if self._stopped is not None:
+            await asyncio.shield(self._stopped)
+            return
+        self._stopped = asyncio.get_running_loop().create_future()
+        try:
+            if self._aps.running:
+                # Paused, APScheduler submits nothing more; the job tasks it already started run on.
+                self._aps.pause()
+            await self._finish_work(grace, asyncio.current_task())
+            if self._aps.running:
+                self._aps.shutdown(wait=False)
+        finally:
+            self._stopped.set_result(None)
+
+    def _under_way(self, caller: asyncio.Task[Any] | None) -> set[asyncio.Task[Any]]:
+        work = {t for t in asyncio.all_tasks() if not t.done() and t.get_name().startswith(WORK_TASK_PREFIXES)}
+        work |= {t for t in self._running if not t.done()}
+        work.discard(caller)  # a handler that closes the bot must not wait for itself
+        return work
+
+    async def _finish_work(self, grace: float, caller: asyncio.Task[Any] | None) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        announced = False
+        quiet = 0
+        # Work may start follow-up work (a job dispatches an event, a reminder batch is spawned), and a job task
+        # APScheduler created just before the pause starts at the next turn of the loop: look until it is quiet.
+        while quiet < 3:
+            pending = self._under_way(caller)
+            if not pending:
+                quiet += 1
+                await asyncio.sleep(0)
+                continue
+            quiet = 0
+            remaining = deadline - loop.time()
+            if remaining <= 0 or self._hurry.is_set():
+                break
+            if not announced:
+                log.info("stopping: waiting up to %.0f s for %d task(s) under way", remaining, len(pending))
+                announced = True
+            hurry = asyncio.ensure_future(self._hurry.wait())
+            await asyncio.wait({*pending, hurry}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            hurry.cancel()
+        left = self._under_way(caller)
+        if not left:
+            return
+        names = sorted({t.get_name() for t in left})
+        log.warning(
+            "stopping: %d task(s) still under way were cut off (%s); the next start picks up from the database",
+            len(left),
+            ", ".join(names),
+        )
+        for task in left:
+            task.cancel()
+        await asyncio.wait(left, timeout=CANCEL_WAIT_SECONDS)
 
     def schedule(self, job_id: str, when: datetime, func: JobFunc, *args: Any) -> None:
         """Run `func(*args)` at `when` (replacing any job with the same id)."""

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     dev_guild_id: int | None = Field(default=None, description="Sync slash commands to this server at start.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     warning_seconds: int = Field(default=30, ge=5, le=300, description="Warn the holder this long before a turn ends.")
+    health_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Serve /healthz and /metrics on this port (off when unset)."
+    )
+    health_host: str = Field(default="127.0.0.1", min_length=1, description="The address the health endpoint binds.")
 
     @field_validator("log_level")
     @classmethod
@@ -30,7 +34,7 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
 
-    @field_validator("dev_guild_id", mode="before")
+    @field_validator("dev_guild_id", "health_port", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
