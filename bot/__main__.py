@@ -160,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_on_closed_pipe()
         return 0
+    except KeyboardInterrupt:
+        # Ctrl-C before the bot's own signal handling is in place (while importing, say): no traceback.
+        return 130
     return code
 
 

@@ -36,6 +36,15 @@ REQUIRED_PERMISSIONS: tuple[Need, ...] = (
     Need("manage_events", "Manage Events", "update and cancel the events of recurring circles"),
 )
 
+# Asked for only where a feature needs them, never in the invite: a recurring circle's Event in a voice channel
+# needs Connect there, and one on a stage needs Manage Channels (README: "Not asked for on purpose").
+EVENT_ONLY_PERMISSIONS: tuple[Need, ...] = (
+    Need("connect", "Connect", "list a voice circle in the server's Events"),
+    Need("manage_channels", "Manage Channels", "list a stage circle in the server's Events"),
+)
+
+NEEDS: dict[str, Need] = {need.flag: need for need in (*REQUIRED_PERMISSIONS, *EVENT_ONLY_PERMISSIONS)}
+
 PRIVILEGED_INTENTS: tuple[tuple[str, str], ...] = (
     (
         "Message Content",
@@ -78,7 +87,6 @@ def describe(needs: list[Need] | tuple[Need, ...]) -> str:
 
 TEXT_NEEDS = ("view_channel", "send_messages", "embed_links", "manage_roles")
 VOICE_NEEDS = ("view_channel", "send_messages", "embed_links", "mute_members")
-NEEDS = {need.flag: need for need in REQUIRED_PERMISSIONS}
 
 
 def channel_needs(channel: Any) -> tuple[Need, ...]:

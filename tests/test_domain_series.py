@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db.repos import series as repo
-from bot.domain import series
 from bot.domain.recurrence import Recurrence
 from bot.domain.series import (
     CANCELLED,
@@ -41,17 +39,6 @@ def minutes(n: float) -> timedelta:
 def planned(*, auto_start: bool = False, open_minutes_before: int = 10, **facts: object) -> SessionLife:
     life = SessionLife(START, opens_at(START, open_minutes_before, CREATED), auto_start)
     return replace(life, **facts)  # type: ignore[arg-type]
-
-
-def test_the_session_statuses_are_the_words_the_repository_stores() -> None:
-    assert (series.PLANNED, series.OPENED, series.SKIPPED, series.MISSED_BY_BOT, series.CANCELLED) == (
-        repo.PLANNED,
-        repo.OPENED,
-        repo.SKIPPED,
-        repo.MISSED_BY_BOT,
-        repo.CANCELLED,
-    )
-    assert set(series.DONE_WITHOUT_CIRCLE) == set(repo.DONE_WITHOUT_CIRCLE)
 
 
 # When it opens

@@ -26,15 +26,9 @@ if TYPE_CHECKING:
 
 Floor = TextFloor | VoiceFloor | StageFloor
 
-# Two permissions only a recurring circle's Events need, which the bot's invite does not ask for.
-_EVENT_ONLY = {
-    "connect": Need("connect", "Connect", "list a voice circle in the server's Events"),
-    "manage_channels": Need("manage_channels", "Manage Channels", "list a stage circle in the server's Events"),
-}
-
 
 def _needs(*flags: str) -> tuple[Need, ...]:
-    return tuple(NEEDS.get(flag) or _EVENT_ONLY[flag] for flag in flags)
+    return tuple(NEEDS[flag] for flag in flags)
 
 
 TO_OPEN = _needs("view_channel", "send_messages", "embed_links")

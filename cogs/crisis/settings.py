@@ -15,6 +15,7 @@ import discord
 
 from bot.domain.refusal import Refusal
 from bot.features import CRISIS_SCOPES
+from bot.permissions import NEEDS, missing_in
 from bot.replies import QUIET
 from cogs.crisis import texts
 from cogs.crisis.commands import CLEAR, REGION_EXTRAS, country_choices, resolve_country
@@ -78,11 +79,7 @@ class CrisisSetters:
                 "channel only facilitators can see.",
             )
         mine = channel.permissions_for(guild.me)
-        missing = [
-            words
-            for flag, words in (("view_channel", "View Channel"), ("send_messages", "Send Messages"))
-            if not getattr(mine, flag)
-        ]
+        missing = [need.words for need in missing_in(mine, (NEEDS["view_channel"], NEEDS["send_messages"]))]
         if missing:
             raise Refusal(
                 "crisis.alerts_missing_permissions",

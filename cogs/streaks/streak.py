@@ -50,10 +50,9 @@ class StreakCog(commands.Cog, name="Streaks"):
 
     @commands.Cog.listener("on_circle_changed")
     async def on_circle_changed(self, circle_id: int, tr: Transition) -> None:
-        """Dispatched by `CircleService.change` after every step, once Discord has been put right."""
+        """Dispatched by the circles shell after every step, once Discord has been put right."""
         if tr.state.status != Status.ENDED:
             return
-        self.bot.store.attendance.forget_circle(circle_id)
         await self.acknowledge_milestones(circle_id)
 
     async def acknowledge_milestones(self, circle_id: int) -> None:

@@ -81,9 +81,6 @@ class AttendanceRepo:
     def is_opted_out(self, guild_id: int, user_id: int) -> bool:
         return (guild_id, user_id) in self._opted_out
 
-    def forget_circle(self, circle_id: int) -> None:
-        """Nothing is held per circle any more (who left is in the circle's state); kept until its caller goes."""
-
     def record_statement(self, guild_id: int, events: Iterable[AttendanceEvent]) -> Statement | None:
         """The write that records `events`, for a `Database.batch`; None when there are none.
 

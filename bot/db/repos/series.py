@@ -19,17 +19,18 @@ from bot.db.repos._time import from_db, to_db
 from bot.domain.circle import CircleSettings
 from bot.domain.recurrence import Recurrence
 
+# A session's statuses are the domain's words (bot/domain/series.py); the table stores them as they are.
+from bot.domain.series import CANCELLED as CANCELLED
+from bot.domain.series import DONE_WITHOUT_CIRCLE as DONE_WITHOUT_CIRCLE
+from bot.domain.series import MISSED_BY_BOT as MISSED_BY_BOT
+from bot.domain.series import OPENED as OPENED
+from bot.domain.series import PLANNED as PLANNED
+from bot.domain.series import SKIPPED as SKIPPED
+
 if TYPE_CHECKING:
     import aiosqlite
 
     from bot.db.database import Database
-
-PLANNED = "planned"
-OPENED = "opened"
-SKIPPED = "skipped"
-MISSED_BY_BOT = "missed_by_bot"
-CANCELLED = "cancelled"
-DONE_WITHOUT_CIRCLE = (SKIPPED, MISSED_BY_BOT, CANCELLED)
 
 # Discord's scheduled event statuses.
 EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELLED = 1, 2, 3, 4
