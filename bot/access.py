@@ -71,11 +71,23 @@ async def require(bot: CircleBot, interaction: discord.Interaction, needed: Stan
     return standing
 
 
+async def guild_for_dm(bot: CircleBot, guild_id: int) -> discord.Guild:
+    """The server a DM button names: from the cache, or from Discord's REST API when its shard is not ready yet.
+
+    DMs arrive on shard 0; the server may be on a shard that has not connected (or has not sent it) yet.
+    """
+    guild = bot.get_guild(guild_id)
+    if guild is not None:
+        return guild
+    try:
+        return await bot.fetch_guild(guild_id)
+    except discord.HTTPException:
+        raise UserFacingError("I can't reach that server any more.") from None
+
+
 async def require_in_guild(bot: CircleBot, user_id: int, guild_id: int, needed: Standing) -> None:
     """The same check for a button pressed in a DM, where the interaction carries no server."""
-    guild = bot.get_guild(guild_id)
-    if guild is None:
-        raise UserFacingError("I can't reach that server any more.")
+    guild = await guild_for_dm(bot, guild_id)
     member = guild.get_member(user_id)
     if member is None:
         try:

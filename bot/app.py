@@ -37,7 +37,7 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 
-class CircleBot(commands.Bot):
+class CircleBot(commands.AutoShardedBot):
     """The Empathy Circles bot: settings, clock, database and scheduler hang off it; cogs reach them here."""
 
     db: Database
@@ -50,6 +50,11 @@ class CircleBot(commands.Bot):
         # Where random choices (which prompt opens a round) come from; tests and replays pass a seeded one.
         rng: random.Random | None = options.pop("rng", None)
         self._freeze_memory = bool(options.pop("freeze_memory", False))
+        # Sharded from the start: one shard until Discord recommends more (or SHARD_COUNT/SHARD_IDS say otherwise).
+        if settings.shard_count is not None:
+            options.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            options.setdefault("shard_ids", list(settings.shard_ids))
         super().__init__(command_prefix=commands.when_mentioned, **options)
         self.settings = settings
         self.clock: Clock = clock or SystemClock()

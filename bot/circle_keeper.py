@@ -69,8 +69,8 @@ class CircleKeeper:
         self._locks: dict[int, asyncio.Lock] = {}
         self._known: dict[int, Loaded] = {}
         self._by_channel: dict[int, int] = {}
-        self.restored = False
-        """Whether `restore` has run, so the channel index holds every active circle."""
+        # Which servers `restore` has covered (each shard restores its own servers when it is ready).
+        self._restored_for: list[Callable[[int], bool]] = []
 
     def lock(self, circle_id: int) -> asyncio.Lock:
         return self._locks.setdefault(circle_id, asyncio.Lock())
@@ -155,15 +155,29 @@ class CircleKeeper:
             raise
         self._settled(after)
 
-    async def restore(self, choose: Callable[[CircleRow], Step], now: datetime) -> list[tuple[Loaded, Transition]]:
+    def restored(self, guild_id: int) -> bool:
+        """Whether `restore` has run for this server, so the channel index holds every active circle there."""
+        return any(covers(guild_id) for covers in self._restored_for)
+
+    async def restore(
+        self,
+        choose: Callable[[CircleRow], Step],
+        now: datetime,
+        *,
+        guilds: Callable[[int], bool] | None = None,
+    ) -> list[tuple[Loaded, Transition]]:
         """At start-up: step every active circle (`choose` picks the step for each), save all in one transaction.
 
         Time spent while the bot was down counts: `circle.advance` passes on any turn that ran out meanwhile.
+        `guilds` picks the servers to restore (a shard restores its own); by default, all of them.
         """
+        covers = guilds or (lambda _guild_id: True)
         done: list[tuple[Loaded, Transition]] = []
         writes: list[Statement] = []
         settled: list[Loaded] = []
         for row in await self.store.circles.active():
+            if not covers(row.guild_id):
+                continue
             loaded = Loaded(row, CircleState.from_json(row.state))
             tr = choose(row)(loaded.state, now)
             circle_writes, after = self.writes_for(loaded, tr, now)
@@ -173,7 +187,7 @@ class CircleKeeper:
         await self.store.db.batch(writes)
         for after in settled:
             self._settled(after)
-        self.restored = True
+        self._restored_for.append(covers)
         return done
 
     def _settled(self, after: Loaded) -> None:

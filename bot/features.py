@@ -50,6 +50,10 @@ class CirclesFeature(Protocol):
         """The id of the circle running in this channel, from memory (no database read), or None."""
         ...
 
+    async def circle_in(self, channel_id: int, guild_id: int) -> int | None:
+        """The same, and also right before the server's shard has restored its circles (then from the database)."""
+        ...
+
     async def remind_gently(self, facts: MessageFacts) -> None:
         """Gentle mode: a quiet DM to someone posting out of turn (never for a flagged message)."""
         ...

@@ -91,6 +91,8 @@ async def replay(scenario: dict[str, Any], database_path: str, emit: Callable[[d
         database_path=database_path,
         start_time=datetime.fromisoformat(start) if start else None,
         guild=scenario.get("guild"),
+        guilds=scenario.get("guilds"),
+        shards=scenario.get("shards", 1),
         bot_user=scenario.get("bot_user"),
         settings=scenario.get("settings") or {},
     )
@@ -128,6 +130,15 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(scenario, dict) or not isinstance(scenario.get("steps", []), list):
         raise ScenarioError(f"{path}: a scenario is an object with a list of steps")
+    shards = scenario.get("shards", 1)
+    if not isinstance(shards, int) or isinstance(shards, bool) or not 1 <= shards <= 64:
+        raise ScenarioError(f'{path}: "shards" is a whole number of shards, from 1 to 64')
+    guilds = scenario.get("guilds")
+    if guilds is not None:
+        if "guild" in scenario:
+            raise ScenarioError(f'{path}: give either "guild" or "guilds", not both')
+        if not isinstance(guilds, list) or not guilds or not all(isinstance(g, dict) and "id" in g for g in guilds):
+            raise ScenarioError(f'{path}: "guilds" is a list of GUILD_CREATE objects, each with an id')
     return scenario
 
 

@@ -174,7 +174,7 @@ async def test_the_keeper_knows_from_memory_which_circle_runs_in_a_channel(db: S
     # At start-up the index is built from the database, once, with everything else.
     again = await _circle(db, keeper)
     fresh = CircleKeeper(db, scheduler, lambda circle_id: asyncio.sleep(0))
-    assert not fresh.restored and fresh.active_in(2) is None
+    assert not fresh.restored(1) and fresh.active_in(2) is None
     await fresh.restore(lambda row: circle.advance, START)
-    assert fresh.restored and fresh.active_in(2) == again
+    assert fresh.restored(1) and fresh.active_in(2) == again
     await scheduler.shutdown()

@@ -75,6 +75,7 @@ class LoopbackDiscord:
         self.app = web.Application()
         self.app.router.add_get("/api/v10/users/@me", self._me)
         self.app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
+        self.app.router.add_get("/api/v10/gateway/bot", self._gateway_bot)
         guild_commands = "/api/v10/applications/{application_id}/guilds/{guild_id}/commands"
         self.app.router.add_put(guild_commands, self._sync)
         self.app.router.add_post("/api/v10/interactions/{interaction_id}/{token}/callback", self._callback)
@@ -258,6 +259,12 @@ class LoopbackDiscord:
                 self.unknown.append(f"gateway op {payload['op']}")
         return ws
 
+    async def _gateway_bot(self, request: web.Request) -> web.Response:
+        """The sharded bot asks where to connect and how many shards to run: one here."""
+        self._check_auth(request)
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return _json({"url": str(self.gateway_url), "shards": 1, "session_start_limit": limit})
+
     def _ready_payload(self) -> dict[str, Any]:
         return {
             "v": 10,
@@ -433,9 +440,10 @@ async def test_serve_reaches_ready_syncs_answers_and_shuts_down(
 
         assert fake.unknown == []
         assert fake.bad_auth == []
-        # Nothing else was asked of REST: the login pair, the one sync and the one callback.
+        # Nothing else was asked of REST: the login pair, where to connect, the one sync and the one callback.
         routes = sorted((method, path.split("/")[3]) for method, path in fake.requests)
         assert routes == [
+            ("GET", "gateway"),
             ("GET", "oauth2"),
             ("GET", "users"),
             ("POST", "interactions"),

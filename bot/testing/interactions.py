@@ -24,18 +24,19 @@ class InteractionPayloads(DiscordState):
         interaction_id = self.next_id()
         token = f"tok-{interaction_id}"
         channel = self.channel(channel_id)
-        member = copy.deepcopy(self.member(user_id))
+        guild = self.guild_of(channel_id)
+        member = copy.deepcopy(self.member(user_id, guild))
         member["permissions"] = self._permissions_string(user_id, channel_id)
         return {
             "id": str(interaction_id),
             "application_id": self.bot_user["id"],
             "type": kind,
-            "guild_id": self.guild["id"],
-            "guild": {"id": self.guild["id"], "locale": "en-US", "features": []},
+            "guild_id": guild["id"],
+            "guild": {"id": guild["id"], "locale": "en-US", "features": []},
             "channel_id": str(channel_id),
             "channel": {
                 **{k: v for k, v in channel.items() if k != "permission_overwrites"},
-                "guild_id": self.guild["id"],
+                "guild_id": guild["id"],
                 "permissions": member["permissions"],
             },
             "member": member,
@@ -45,7 +46,7 @@ class InteractionPayloads(DiscordState):
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": self.guild["id"]},
+            "authorizing_integration_owners": {"0": guild["id"]},
             "context": 0,
             "attachment_size_limit": 10485760,
         }
@@ -70,7 +71,7 @@ class InteractionPayloads(DiscordState):
             "id": str(self.next_id()),
             "name": names[0],
             "type": 1,
-            "guild_id": self.guild["id"],
+            "guild_id": data["guild_id"],
             "options": opts,
         }
         if resolved:
@@ -88,7 +89,7 @@ class InteractionPayloads(DiscordState):
                 resolved.setdefault("members", {})[str(value.id)] = member
                 return {"name": name, "type": 6, "value": str(value.id)}
             if kind == "role":
-                role = next(r for r in self.guild["roles"] if r["id"] == str(value.id))
+                role = next(r for g in self.guilds for r in g["roles"] if r["id"] == str(value.id))
                 resolved.setdefault("roles", {})[str(value.id)] = role
                 return {"name": name, "type": 8, "value": str(value.id)}
             channel = self.channel(value.id)
@@ -127,7 +128,10 @@ class InteractionPayloads(DiscordState):
     ) -> dict[str, Any]:
         channel_id = int(message["channel_id"])
         if channel_id in self.dm_channels.values():
-            data = self._base_interaction(3, user_id, self.channel_id("circle-room"))
+            # A DM has no server: build the person's side from the first server they are in, then drop it.
+            home = next(g for g in self.guilds if any(m["user"]["id"] == str(user_id) for m in g["members"]))
+            where = self.channel_id("circle-room") if home is self.guild else int(home["channels"][0]["id"])
+            data = self._base_interaction(3, user_id, where)
             data.pop("guild_id")
             data.pop("guild")
             data["user"] = data.pop("member")["user"]

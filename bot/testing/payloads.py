@@ -52,15 +52,19 @@ def _member(user: dict[str, Any], roles: list[str] | None = None) -> dict[str, A
     }
 
 
-def default_guild(guild_id: int = 1310000000000000001) -> dict[str, Any]:
-    """A small server: an owner (Rosa), three members, a text, a voice and a stage channel, and #general."""
+def default_guild(guild_id: int = 1310000000000000001, *, suffix: str = "") -> dict[str, Any]:
+    """A small server: an owner (Rosa), three members, a text, a voice and a stage channel, and #general.
+
+    A second server in the same scenario takes a `suffix` ("-b"), so its people and channels have names of
+    their own ("Rosa-b", "circle-room-b").
+    """
     gid = str(guild_id)
 
     def channel(offset: int, kind: int, name: str) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": str(guild_id + offset),
             "type": kind,
-            "name": name,
+            "name": f"{name}{suffix}",
             "position": offset,
             "permission_overwrites": [],
             "parent_id": None,
@@ -76,7 +80,7 @@ def default_guild(guild_id: int = 1310000000000000001) -> dict[str, Any]:
         return data
 
     names = ["Rosa", "Ken", "Mia", "Lu", "Sam"]
-    members = [_member(_user(guild_id + 2 + i, name)) for i, name in enumerate(names)]
+    members = [_member(_user(guild_id + 2 + i, f"{name}{suffix}")) for i, name in enumerate(names)]
     return {
         "id": gid,
         "name": "Peer Support Test",
@@ -165,18 +169,26 @@ def bot_role(bot_user: dict[str, Any], permissions: int, position: int) -> dict[
     }
 
 
-def ready_payload(bot_user: dict[str, Any], guild: dict[str, Any]) -> dict[str, Any]:
-    """READY for a bot in one server, which comes as unavailable until its GUILD_CREATE."""
+def shard_of(guild_id: int | str, shard_count: int) -> int:
+    """Discord's rule for which shard a server's events come on."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def ready_payload(
+    bot_user: dict[str, Any], guild: dict[str, Any] | list[dict[str, Any]], shard: tuple[int, int] = (0, 1)
+) -> dict[str, Any]:
+    """READY for one shard: its servers come as unavailable until their GUILD_CREATE."""
+    guilds = guild if isinstance(guild, list) else [guild]
     return {
         "v": 10,
         "user": bot_user,
-        "guilds": [{"id": guild["id"], "unavailable": True}],
-        "session_id": "stand-in-session",
+        "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
+        "session_id": f"stand-in-session-{shard[0]}" if shard != (0, 1) else "stand-in-session",
         "resume_gateway_url": "wss://gateway.invalid",
         "application": {"id": bot_user["id"], "flags": 0},
         "private_channels": [],
         "relationships": [],
-        "shard": [0, 1],
+        "shard": list(shard),
     }
 
 

@@ -60,7 +60,7 @@ class RestRoutes(DiscordState):
         self.messages[channel_id].remove(message)
         self.feed_now(
             "MESSAGE_DELETE",
-            {"id": message["id"], "channel_id": str(channel_id), "guild_id": self.guild["id"]},
+            {"id": message["id"], "channel_id": str(channel_id), "guild_id": self.guild_of(channel_id)["id"]},
         )
 
     async def _start_thread_from_message(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
@@ -73,9 +73,10 @@ class RestRoutes(DiscordState):
         if message.get("thread"):
             refuse(400, 160004, "A thread has already been created for this message")
         now = iso(self.clock.now())
+        guild = self.guild_of(channel_id)
         thread = {
             "id": message["id"],
-            "guild_id": self.guild["id"],
+            "guild_id": guild["id"],
             "parent_id": str(channel_id),
             "owner_id": self.bot_user["id"],
             "type": 11,
@@ -96,7 +97,7 @@ class RestRoutes(DiscordState):
             },
             "member": {"id": message["id"], "user_id": self.bot_user["id"], "join_timestamp": now, "flags": 0},
         }
-        self.guild.setdefault("threads", []).append(thread)
+        guild.setdefault("threads", []).append(thread)
         message["thread"] = thread
         message["flags"] = int(message.get("flags") or 0) | rules.HAS_THREAD
         self.feed_now("THREAD_CREATE", {**copy.deepcopy(thread), "newly_created": True})
@@ -122,7 +123,7 @@ class RestRoutes(DiscordState):
         rules.check_manages_roles(perms)
         allow, deny = int(body.get("allow", 0)), int(body.get("deny", 0))
         channel = self.channel(channel_id)
-        mine = {self.bot_user["id"], *self.member(self.bot_id)["roles"]}
+        mine = {self.bot_user["id"], *self.member(self.bot_id, self.guild_of(channel_id))["roles"]}
         rules.check_overwrite_bits(perms, allow, deny, channel["permission_overwrites"], mine)
         target = params["target"]
         rest = [o for o in channel["permission_overwrites"] if o["id"] != target]
@@ -138,17 +139,18 @@ class RestRoutes(DiscordState):
         self._channel_update(channel)
 
     def _channel_update(self, channel: dict[str, Any]) -> None:
-        self.feed_now("CHANNEL_UPDATE", {**copy.deepcopy(channel), "guild_id": self.guild["id"]})
+        self.feed_now("CHANNEL_UPDATE", {**copy.deepcopy(channel), "guild_id": self.guild_of(channel["id"])["id"]})
 
     # Members and voice --------------------------------------------------------------------------------------
 
     async def _edit_member(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
         user_id = int(params["user_id"])
-        member = self.member(user_id)
+        guild = self.guild_data(params["guild_id"])
+        member = self.member(user_id, guild)
         if "mute" in body or "deaf" in body:
-            if not self.bot_has_guild_permission("mute_members"):
+            if not self.bot_has_guild_permission("mute_members", guild["id"]):
                 rules.refuse_missing_permissions()
-            state = self.voice_state(user_id)
+            state = self.voice_state(user_id, guild)
             if state is None:
                 refuse(400, 40032, "Target user is not connected to voice.")
             for key in ("mute", "deaf"):
@@ -157,19 +159,20 @@ class RestRoutes(DiscordState):
                     member[key] = bool(body[key])
             self.feed_now("VOICE_STATE_UPDATE", {**copy.deepcopy(state), "member": copy.deepcopy(member)})
         if "communication_disabled_until" in body:
-            if not self.bot_has_guild_permission("moderate_members"):
+            if not self.bot_has_guild_permission("moderate_members", guild["id"]):
                 rules.refuse_missing_permissions()
-            if not rules.may_time_out(self._bot_guild(), self.member_object(user_id)):
+            if not rules.may_time_out(self._bot_guild(guild["id"]), self.member_object(user_id, guild["id"])):
                 rules.refuse_missing_permissions()
             until = body["communication_disabled_until"]
             rules.check_timeout_length(until, self.clock.now())
             member["communication_disabled_until"] = until
             # No GUILD_MEMBER_UPDATE: Discord sends it only to bots with the Server Members intent.
-        return {**copy.deepcopy(member), "guild_id": self.guild["id"]}
+        return {**copy.deepcopy(member), "guild_id": guild["id"]}
 
     async def _edit_voice_state(self, params: dict[str, str], body: Any, query: Any) -> None:
         user_id = int(params["user_id"])
-        state = self.voice_state(user_id)
+        guild = self.guild_data(params["guild_id"])
+        state = self.voice_state(user_id, guild)
         if state is None:
             refuse(400, 40032, "Target user is not connected to voice.")
         channel_id = int(body.get("channel_id") or state["channel_id"])
@@ -179,7 +182,8 @@ class RestRoutes(DiscordState):
             state["suppress"] = bool(body["suppress"])
             if not body["suppress"]:
                 state["request_to_speak_timestamp"] = iso(self.clock.now())
-        self.feed_now("VOICE_STATE_UPDATE", {**copy.deepcopy(state), "member": copy.deepcopy(self.member(user_id))})
+        member = copy.deepcopy(self.member(user_id, guild))
+        self.feed_now("VOICE_STATE_UPDATE", {**copy.deepcopy(state), "member": member})
 
     async def _get_user(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
         try:
@@ -189,7 +193,8 @@ class RestRoutes(DiscordState):
 
     async def _get_member(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
         try:
-            return {**copy.deepcopy(self.member(params["member_id"])), "guild_id": self.guild["id"]}
+            guild = self.guild_data(params["guild_id"])
+            return {**copy.deepcopy(self.member(params["member_id"], guild)), "guild_id": guild["id"]}
         except KeyError:
             refuse(404, 10007, "Unknown Member")
 
@@ -197,6 +202,23 @@ class RestRoutes(DiscordState):
 
     async def _me(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
         return self.bot_user
+
+    async def _gateway_bot(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
+        """GET /gateway/bot: where to connect and how many shards Discord recommends."""
+        return {
+            "url": "wss://gateway.invalid",
+            "shards": self.shard_count,
+            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+        }
+
+    async def _get_guild(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
+        """GET /guilds/{guild_id}: the server as REST shows it (no channels, members or voice states)."""
+        try:
+            guild = self.guild_data(params["guild_id"])
+        except KeyError:
+            refuse(404, 10004, "Unknown Guild")
+        skip = {"channels", "members", "voice_states", "threads", "presences", "stage_instances", "joined_at"}
+        return {k: copy.deepcopy(v) for k, v in guild.items() if k not in skip}
 
     async def _application(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
         return application_payload(self.bot_user, _user(int(self.guild["owner_id"]), "Owner"))
@@ -222,25 +244,27 @@ class RestRoutes(DiscordState):
 
     # Scheduled events ---------------------------------------------------------------------------------------
 
-    def _event_perms(self, channel_id: str | None) -> discord.Permissions:
+    def _event_perms(self, channel_id: str | None, guild_id: str) -> discord.Permissions:
         if channel_id is not None:
             return self._bot_perms(int(channel_id))
-        return self._bot_guild().me.guild_permissions
+        return self._bot_guild(guild_id).me.guild_permissions
 
     def _event_update(self, event: dict[str, Any], name: str = "GUILD_SCHEDULED_EVENT_UPDATE") -> None:
-        listed = [e for e in self.guild["guild_scheduled_events"] if e["id"] != event["id"]]
+        guild = self.guild_data(event["guild_id"])
+        listed = [e for e in guild["guild_scheduled_events"] if e["id"] != event["id"]]
         if event["status"] in rules.LISTED_EVENT_STATUSES and name != "GUILD_SCHEDULED_EVENT_DELETE":
             listed.append(copy.deepcopy(event))
-        self.guild["guild_scheduled_events"] = listed
+        guild["guild_scheduled_events"] = listed
         self.feed_now(name, copy.deepcopy(event))
 
     async def _create_scheduled_event(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
         body = body or {}
         kind = body.get("entity_type")
-        rules.check_may_create_event(self._event_perms(body.get("channel_id") if kind in (1, 2) else None), kind)
+        channel = body.get("channel_id") if kind in (1, 2) else None
+        rules.check_may_create_event(self._event_perms(channel, params["guild_id"]), kind)
         event = {
             "id": str(self.next_id()),
-            "guild_id": self.guild["id"],
+            "guild_id": params["guild_id"],
             "channel_id": str(body["channel_id"]) if body.get("channel_id") is not None else None,
             "creator_id": self.bot_user["id"],
             "creator": self.bot_user,
@@ -268,7 +292,7 @@ class RestRoutes(DiscordState):
         if event is None or event["guild_id"] != params["guild_id"]:
             refuse(404, 10070, "Unknown Guild Scheduled Event")
         mine = event["creator_id"] == self.bot_user["id"]
-        rules.check_may_manage_event(self._event_perms(event["channel_id"]), mine=mine)
+        rules.check_may_manage_event(self._event_perms(event["channel_id"], event["guild_id"]), mine=mine)
         return event
 
     async def _edit_scheduled_event(self, params: dict[str, str], body: Any, query: Any) -> dict[str, Any]:
@@ -295,6 +319,8 @@ RestHandler = Callable[[RestRoutes, dict[str, str], Any, Any], Awaitable[Any]]
 REST_ROUTES: dict[tuple[str, str], RestHandler] = {
     ("GET", "/users/@me"): RestRoutes._me,
     ("GET", "/oauth2/applications/@me"): RestRoutes._application,
+    ("GET", "/gateway/bot"): RestRoutes._gateway_bot,
+    ("GET", "/guilds/{guild_id}"): RestRoutes._get_guild,
     ("GET", "/users/{user_id}"): RestRoutes._get_user,
     ("GET", "/guilds/{guild_id}/members/{member_id}"): RestRoutes._get_member,
     ("PUT", "/applications/{application_id}/commands"): RestRoutes._sync_commands,

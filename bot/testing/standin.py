@@ -30,7 +30,7 @@ from bot.clock import ManualClock
 from bot.settings import Settings
 from bot.testing.faults import Fault, apply_fault, take_fault
 from bot.testing.interactions import WEBHOOK_ROUTES, InteractionPayloads, InteractionResponses
-from bot.testing.payloads import iso, ready_payload
+from bot.testing.payloads import iso, ready_payload, shard_of
 from bot.testing.rest import REST_ROUTES, RestRoutes
 
 log = logging.getLogger(__name__)
@@ -118,11 +118,18 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
         guild: dict[str, Any] | None = None,
         bot_user: dict[str, Any] | None = None,
         settings: dict[str, Any] | None = None,
+        guilds: list[dict[str, Any]] | None = None,
+        shards: int = 1,
     ) -> None:
         clock = ManualClock(start_time or DEFAULT_START)
         overrides = {"database_path": str(database_path), **(settings or {})}
         self.settings = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-        super().__init__(clock=clock, guild=guild, bot_user=bot_user)
+        super().__init__(clock=clock, guild=guild, bot_user=bot_user, guilds=guilds)
+        if shards < 1:
+            raise ValueError("a bot has at least one shard")
+        # What /gateway/bot recommends; the bot follows it unless SHARD_COUNT says otherwise.
+        self.shard_count = shards
+        self.connected_shards: set[int] = set()
         self.step = -1
         self.calls: list[Call] = []
         self.errors: list[tuple[int, str]] = []
@@ -134,7 +141,8 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
 
     # Life cycle ---------------------------------------------------------------------------------------------
 
-    async def start(self) -> CircleBot:
+    async def start(self, *, shards: list[int] | None = None) -> CircleBot:
+        """Build the bot, log in and connect its shards (all of them, or only `shards`: the rest connect later)."""
         self._catcher.watch()
         _install_adapter(self)
         # A seeded random source: replays and the demo draw the same prompts on every run.
@@ -144,11 +152,56 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
         bot.http.request = self.rest_request  # type: ignore[method-assign]
         self.bot = bot
         await bot.login("stand-in-token")
-        self.feed_now("READY", ready_payload(self.bot_user, self.guild))
-        self.feed_now("GUILD_CREATE", copy.deepcopy(self.guild))
-        await asyncio.wait_for(bot.wait_until_ready(), timeout=10)
+        await self._launch_shards(bot)
+        self.connected_shards = set()
+        wanted = list(bot._connection.shard_ids) if shards is None else shards
+        for shard_id in wanted:
+            self.connect_shard(shard_id)
+        if set(wanted) >= set(bot._connection.shard_ids):
+            await asyncio.wait_for(bot.wait_until_ready(), timeout=10)
         await self.settle()
         return bot
+
+    async def _launch_shards(self, bot: CircleBot) -> None:
+        """What discord.py's `launch_shards` does before it opens websockets: ask /gateway/bot, pick the shards."""
+        if bot.shard_count is None:
+            bot.shard_count, _url, _limits = await bot.http.get_bot_gateway()
+        bot._connection.shard_count = bot.shard_count
+        bot._connection.shard_ids = bot.shard_ids or range(bot.shard_count)
+
+    def guilds_on(self, shard_id: int) -> list[dict[str, Any]]:
+        assert self.bot is not None and self.bot.shard_count is not None
+        return [g for g in self.guilds if shard_of(g["id"], self.bot.shard_count) == shard_id]
+
+    def connect_shard(self, shard_id: int) -> None:
+        """One shard's gateway session opens: its READY, then a GUILD_CREATE for each of its servers."""
+        assert self.bot is not None and self.bot.shard_count is not None
+        mine = self.guilds_on(shard_id)
+        self.feed_now("READY", ready_payload(self.bot_user, mine, (shard_id, self.bot.shard_count)))
+        for guild in mine:
+            self.feed_now("GUILD_CREATE", copy.deepcopy(guild))
+        self.connected_shards.add(shard_id)
+
+    async def drop_shard(self, shard_id: int) -> None:
+        """Discord closes one shard's websocket (discord.py then dispatches `shard_disconnect`)."""
+        assert self.bot is not None
+        self.connected_shards.discard(shard_id)
+        self.bot.dispatch("disconnect")
+        self.bot.dispatch("shard_disconnect", shard_id)
+        await self.settle()
+
+    async def resume_shard(self, shard_id: int) -> None:
+        """The shard reconnects and resumes its session (RESUMED): nothing was missed."""
+        assert self.bot is not None
+        self.feed_now("RESUMED", {"__shard_id__": shard_id})
+        self.connected_shards.add(shard_id)
+        await self.settle()
+
+    async def connect_late(self, shard_id: int) -> None:
+        """A shard that was not connected at the start connects now, and the work it brings is done."""
+        self.connect_shard(shard_id)
+        await asyncio.sleep(0.05)  # discord.py waits `guild_ready_timeout` for the shard's servers
+        await self.settle()
 
     async def close(self) -> None:
         if self.bot is not None:
@@ -158,13 +211,13 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
         _uninstall_adapter(self)
         self._catcher.unwatch()
 
-    async def restart(self) -> CircleBot:
+    async def restart(self, *, shards: list[int] | None = None) -> CircleBot:
         """Close the bot and build a new one on the same database, against Discord as it is now."""
         if self.bot is not None:
             await self.settle()
             await self.bot.close()
             self.bot = None
-        return await self.start()
+        return await self.start(shards=shards)
 
     async def __aenter__(self) -> StandIn:
         await self.start()
@@ -188,12 +241,13 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
         """A person posts a message (MESSAGE_CREATE)."""
         user_id = self.user_id(user) if isinstance(user, str) else user
         channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
-        member = copy.deepcopy(self.member(user_id))
+        guild = self.guild_of(channel_id)
+        member = copy.deepcopy(self.member(user_id, guild))
         author = member.pop("user")
         data = {
             "id": str(self.next_id()),
             "channel_id": str(channel_id),
-            "guild_id": self.guild["id"],
+            "guild_id": guild["id"],
             "author": author,
             "member": member,
             "content": content,
@@ -223,14 +277,19 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
         user_id = self.user_id(user) if isinstance(user, str) else user
         channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
         previous = self.voice_state(user_id)
+        if channel_id:
+            guild = self.guild_of(channel_id)
+        else:
+            guild = self.guild_data(previous["guild_id"]) if previous and previous.get("guild_id") else self.guild
+        member = self.member(user_id, guild)
         state = {
-            "guild_id": self.guild["id"],
+            "guild_id": guild["id"],
             "channel_id": str(channel_id) if channel_id else None,
             "user_id": str(user_id),
-            "member": self.member(user_id),
+            "member": member,
             "session_id": f"session-{user_id}",
             "deaf": False,
-            "mute": mute if mute is not None else (previous or self.member(user_id)).get("mute", False),
+            "mute": mute if mute is not None else (previous or member).get("mute", False),
             "self_deaf": False,
             "self_mute": False,
             "self_video": False,
@@ -238,7 +297,7 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
             "request_to_speak_timestamp": None if hand is None else iso(hand),
         }
         if mute is not None:
-            self.member(user_id)["mute"] = mute
+            member["mute"] = mute
         await self.feed("VOICE_STATE_UPDATE", state)
 
     # The call log -------------------------------------------------------------------------------------------

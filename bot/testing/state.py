@@ -1,4 +1,7 @@
-"""Discord's side of the world: one server's channels, roles, members and voice states, and every message.
+"""Discord's side of the world: the servers' channels, roles, members and voice states, and every message.
+
+The first server is the stand-in's own (`guild`, where names like "Rosa" and "circle-room" are looked up first);
+a scenario may bring more (`guilds`), each delivered on its shard by Discord's rule.
 
 The state is kept as Discord's raw JSON, so it can be sent to the bot as it is. After a change the stand-in sends
 the gateway event Discord would send (`feed_now`), so discord.py's cache stays true; permissions are read back
@@ -30,15 +33,24 @@ if TYPE_CHECKING:
 
 
 class DiscordState:
-    """One server as Discord has it, with the bot in it; the base of the stand-in."""
+    """The servers as Discord has them, with the bot in each; the base of the stand-in."""
 
     def __init__(
-        self, *, clock: ManualClock, guild: dict[str, Any] | None = None, bot_user: dict[str, Any] | None = None
+        self,
+        *,
+        clock: ManualClock,
+        guild: dict[str, Any] | None = None,
+        bot_user: dict[str, Any] | None = None,
+        guilds: list[dict[str, Any]] | None = None,
     ) -> None:
         self.clock = clock
         self.bot_user = copy.deepcopy(bot_user or DEFAULT_BOT_USER)
-        self.guild = copy.deepcopy(guild or default_guild())
-        self._add_bot_member()
+        given = [copy.deepcopy(g) for g in guilds] if guilds else [copy.deepcopy(guild or default_guild())]
+        self.guilds: list[dict[str, Any]] = given
+        self.guild = given[0]
+        self.shard_count = 1  # what /gateway/bot recommends (the stand-in's `shards`)
+        for data in given:
+            self._add_bot_member(data)
         self.bot: CircleBot | None = None
         self.tokens: dict[str, dict[str, Any]] = {}  # interaction token -> the INTERACTION_CREATE that issued it
         self.messages: dict[int, list[dict[str, Any]]] = {}  # channel id -> messages anyone can see there
@@ -59,40 +71,60 @@ class DiscordState:
     def bot_id(self) -> int:
         return int(self.bot_user["id"])
 
-    def _add_bot_member(self) -> None:
-        if any(m["user"]["id"] == self.bot_user["id"] for m in self.guild["members"]):
+    def _add_bot_member(self, guild: dict[str, Any]) -> None:
+        if any(m["user"]["id"] == self.bot_user["id"] for m in guild["members"]):
             return
-        position = max(r["position"] for r in self.guild["roles"]) + 1
+        position = max(r["position"] for r in guild["roles"]) + 1
         role = bot_role(self.bot_user, permissions_needed().value, position)
-        self.guild["roles"].append(role)
-        self.guild["members"].append(_member(self.bot_user, [role["id"]]))
-        self.guild["member_count"] = self.guild.get("member_count", 0) + 1
+        if guild is not self.guilds[0]:
+            role = {**role, "id": str(int(guild["id"]) + 999)}  # each server gives the bot its own managed role
+        guild["roles"].append(role)
+        guild["members"].append(_member(self.bot_user, [role["id"]]))
+        guild["member_count"] = guild.get("member_count", 0) + 1
+
+    def guild_data(self, guild_id: int | str) -> dict[str, Any]:
+        for guild in self.guilds:
+            if guild["id"] == str(guild_id):
+                return guild
+        raise KeyError(f"no server {guild_id}")
+
+    def guild_of(self, channel_id: int | str) -> dict[str, Any]:
+        """The server a channel or thread belongs to (the stand-in's own for a DM or an unknown channel)."""
+        for guild in self.guilds:
+            if any(c["id"] == str(channel_id) for c in [*guild["channels"], *guild.get("threads", [])]):
+                return guild
+        return self.guild
 
     def channel(self, channel_id: int | str) -> dict[str, Any]:
-        for channel in self.guild["channels"]:
+        guild = self.guild_of(channel_id)
+        for channel in guild["channels"]:
             if channel["id"] == str(channel_id):
                 return channel
-        for thread in self.guild.get("threads", []):
+        for thread in guild.get("threads", []):
             if thread["id"] == str(channel_id):
                 return thread
         raise KeyError(channel_id)
 
     def channel_id(self, name: str) -> int:
-        for channel in self.guild["channels"]:
-            if channel["name"] == name:
-                return int(channel["id"])
+        for guild in self.guilds:
+            for channel in guild["channels"]:
+                if channel["name"] == name:
+                    return int(channel["id"])
         raise KeyError(name)
 
-    def member(self, user_id: int | str) -> dict[str, Any]:
-        for member in self.guild["members"]:
-            if member["user"]["id"] == str(user_id):
-                return member
+    def member(self, user_id: int | str, guild: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The member in `guild` (default: the first server that has them)."""
+        for data in [guild] if guild is not None else self.guilds:
+            for member in data["members"]:
+                if member["user"]["id"] == str(user_id):
+                    return member
         raise KeyError(user_id)
 
     def user_id(self, name: str) -> int:
-        for member in self.guild["members"]:
-            if member["user"]["global_name"] == name or member["user"]["username"] == name.lower():
-                return int(member["user"]["id"])
+        for guild in self.guilds:
+            for member in guild["members"]:
+                if member["user"]["global_name"] == name or member["user"]["username"] == name.lower():
+                    return int(member["user"]["id"])
         raise KeyError(name)
 
     def overwrites(self, channel_id: int) -> dict[int, tuple[int, int]]:
@@ -105,10 +137,11 @@ class DiscordState:
         self._counter += 1
         return snowflake_at(self.clock.now(), self._counter)
 
-    def voice_state(self, user_id: int) -> dict[str, Any] | None:
-        for state in self.guild["voice_states"]:
-            if state["user_id"] == str(user_id):
-                return state
+    def voice_state(self, user_id: int, guild: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        for data in [guild] if guild is not None else self.guilds:
+            for state in data["voice_states"]:
+                if state["user_id"] == str(user_id):
+                    return state
         return None
 
     # Telling the bot (the gateway) --------------------------------------------------------------------------
@@ -127,15 +160,18 @@ class DiscordState:
 
     def _apply_inbound(self, event: str, data: dict[str, Any]) -> None:
         """Keep Discord's state in step with events a scenario sends (voice joins, new channels)."""
-        if event == "VOICE_STATE_UPDATE" and data.get("guild_id") == self.guild["id"]:
-            states = [s for s in self.guild["voice_states"] if s["user_id"] != data["user_id"]]
+        guild = next((g for g in self.guilds if g["id"] == data.get("guild_id")), None)
+        if guild is None:
+            return
+        if event == "VOICE_STATE_UPDATE":
+            states = [s for s in guild["voice_states"] if s["user_id"] != data["user_id"]]
             if data.get("channel_id"):
                 states.append({k: v for k, v in data.items() if k != "member"})
-            self.guild["voice_states"] = states
-        elif event == "CHANNEL_UPDATE" and data.get("guild_id") == self.guild["id"]:
-            for i, channel in enumerate(self.guild["channels"]):
+            guild["voice_states"] = states
+        elif event == "CHANNEL_UPDATE":
+            for i, channel in enumerate(guild["channels"]):
                 if channel["id"] == data["id"]:
-                    self.guild["channels"][i] = {k: v for k, v in data.items() if k != "guild_id"}
+                    guild["channels"][i] = {k: v for k, v in data.items() if k != "guild_id"}
 
     async def settle(self) -> None:
         """Wait until the tasks discord.py (and the bot) spawned for the last event are done."""
@@ -143,24 +179,28 @@ class DiscordState:
 
     # Permissions, as discord.py computes them from its cache ------------------------------------------------
 
-    def _bot_guild(self) -> discord.Guild:
+    def _bot_guild(self, guild_id: int | str | None = None) -> discord.Guild:
         assert self.bot is not None
-        guild = self.bot.get_guild(self.guild_id)
+        guild = self.bot.get_guild(int(guild_id) if guild_id is not None else self.guild_id)
         assert guild is not None
         return guild
 
-    def member_object(self, user_id: int) -> discord.Member:
+    def member_object(self, user_id: int, guild_id: int | str | None = None) -> discord.Member:
         """A discord.py Member built from Discord's side of the state (the bot caches few members)."""
-        guild = self._bot_guild()
+        guild = self._bot_guild(guild_id)
         if user_id == self.bot_id:
             return guild.me
         assert self.bot is not None
-        data: Any = copy.deepcopy(self.member(user_id))
+        data: Any = copy.deepcopy(self.member(user_id, self.guild_data(guild.id)))
         return discord.Member(data=data, guild=guild, state=self.bot._connection)
 
     def _permissions_string(self, user_id: int, channel_id: int) -> str:
-        guild = self._bot_guild()
-        member = self.member_object(user_id)
+        owner = self.guild_of(channel_id)["id"]
+        assert self.bot is not None
+        if self.bot.get_guild(int(owner)) is None:
+            return EVERYONE_PERMISSIONS  # the bot has not seen that server yet (its shard is not connected)
+        guild = self._bot_guild(owner)
+        member = self.member_object(user_id, owner)
         channel = guild.get_channel_or_thread(channel_id)
         if channel is None:
             return EVERYONE_PERMISSIONS
@@ -174,12 +214,13 @@ class DiscordState:
         assert self.bot is not None
         user_id = self.user_id(user) if isinstance(user, str) else user
         channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
-        target = self._bot_guild().get_channel_or_thread(channel_id)
+        owner = self.guild_of(channel_id)["id"]
+        target = self._bot_guild(owner).get_channel_or_thread(channel_id)
         assert target is not None
-        return bool(target.permissions_for(self.member_object(user_id)).send_messages)
+        return bool(target.permissions_for(self.member_object(user_id, owner)).send_messages)
 
-    def bot_has_guild_permission(self, flag: str) -> bool:
-        perms = self._bot_guild().me.guild_permissions
+    def bot_has_guild_permission(self, flag: str, guild_id: int | str | None = None) -> bool:
+        perms = self._bot_guild(guild_id).me.guild_permissions
         return bool(perms.administrator or getattr(perms, flag))
 
     # Messages -----------------------------------------------------------------------------------------------
@@ -214,7 +255,7 @@ class DiscordState:
             "flags": flags | int(body.get("flags") or 0),
         }
         if channel_id not in self.dm_channels.values():
-            message["guild_id"] = self.guild["id"]
+            message["guild_id"] = self.guild_of(channel_id)["id"]
         message.update(extra)
         return message
 

@@ -51,14 +51,19 @@ class CircleActions:
     def active_circle_in(self, channel_id: int) -> int | None:
         return self.shell.keeper.active_in(channel_id)
 
-    async def active_in(self, channel_id: int) -> Loaded:
-        """The circle running in this channel, from the keeper's memory, or a kind error."""
+    async def circle_in(self, channel_id: int, guild_id: int) -> int | None:
+        """The circle running in the channel: from memory, or, before its server's shard restored it, the database."""
         keeper = self.shell.keeper
         circle_id = keeper.active_in(channel_id)
-        if circle_id is None and not keeper.restored:
-            # Before start-up has restored every circle, the index may not know this one yet.
+        if circle_id is None and not keeper.restored(guild_id):
             row = await self.bot.store.circles.active_in_channel(channel_id)
             circle_id = row.id if row is not None else None
+        return circle_id
+
+    async def active_in(self, channel_id: int, guild_id: int) -> Loaded:
+        """The circle running in this channel, from the keeper's memory, or a kind error."""
+        keeper = self.shell.keeper
+        circle_id = await self.circle_in(channel_id, guild_id)
         loaded = await keeper.load(circle_id) if circle_id is not None else None
         if loaded is None or loaded.state.status == Status.ENDED:
             raise UserFacingError(texts.NO_CIRCLE)

@@ -77,7 +77,7 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
     async def _step(self, interaction: discord.Interaction, needed: Standing, step: Step, reply: str) -> None:
         """Check who is asking, find this channel's circle, take one step in it and answer privately."""
         await require(self.bot, interaction, needed)
-        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        loaded = await self.actions.active_in(interaction.channel_id or 0, interaction.guild_id or 0)
         await self.actions.take(interaction, loaded.row.id, step, reply)
 
     def _deck_id(self, deck: str | None) -> str | None:
@@ -89,7 +89,7 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
     )
     async def start(self, interaction: discord.Interaction, from_hands: bool = False) -> None:
         await require(self.bot, interaction, Standing.FACILITATOR)
-        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        loaded = await self.actions.active_in(interaction.channel_id or 0, interaction.guild_id or 0)
         await self.actions.start(interaction, loaded, from_hands=from_hands)
 
     @app_commands.command(name="pause", description="Pause the circle: the clock freezes and holds the time left")
@@ -124,25 +124,25 @@ class CircleCog(commands.GroupCog, name="Circles", group_name="circle", group_de
     @app_commands.command(name="join", description="Join this channel's circle")
     async def join(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
-        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        loaded = await self.actions.active_in(interaction.channel_id or 0, interaction.guild_id or 0)
         await self.actions.join(interaction, loaded)
 
     @app_commands.command(name="leave", description="Leave this channel's circle")
     async def leave(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
-        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        loaded = await self.actions.active_in(interaction.channel_id or 0, interaction.guild_id or 0)
         await self.actions.leave(interaction, loaded.row.id)
 
     @app_commands.command(name="pass", description="Done sharing, or pass your coming turn: no reason needed")
     async def pass_(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
-        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        loaded = await self.actions.active_in(interaction.channel_id or 0, interaction.guild_id or 0)
         await self.actions.pass_turn(interaction, loaded.row.id)
 
     @app_commands.command(name="status", description="Where the circle is: round, holder, time left, who is next")
     async def status(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.MEMBER)
-        loaded = await self.actions.active_in(interaction.channel_id or 0)
+        loaded = await self.actions.active_in(interaction.channel_id or 0, interaction.guild_id or 0)
         text = self.actions.status_text(loaded.state)
         await send_private(interaction, text)
 

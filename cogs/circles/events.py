@@ -9,6 +9,7 @@ permission, Discord being down) is logged and tried again at the series' next st
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -114,9 +115,11 @@ class SeriesEvents:
         if session.event_status == EVENT_SCHEDULED:
             await self.set_status(session, EVENT_CANCELLED)
 
-    async def restore_all(self) -> None:
+    async def restore_all(self, guilds: Callable[[int], bool] | None = None) -> None:
         """At start-up: Events whose circle started or ended while the bot was down are put in step."""
         for session in await self.repo.sessions_with_live_events():
+            if guilds is not None and not guilds(session.guild_id):
+                continue
             assert session.circle_id is not None
             loaded = await self.shell.load(session.circle_id)
             if loaded is None:

@@ -22,15 +22,33 @@ class CircleListeners(commands.Cog, name="Circle listeners"):
         self.shell = shell
         self.series = series
         self.events = events
-        self._restored = False
+        self._restored: set[int] = set()
+
+    def _shard_of(self, guild_id: int) -> int:
+        return (guild_id >> 22) % (self.bot.shard_count or 1)
+
+    async def restore_shard(self, shard_id: int) -> None:
+        """Restore the circles and series of one shard's servers, once per process, when that shard is ready.
+
+        A shard that connects late restores its own servers then; nothing before needs their guilds cached.
+        """
+        if shard_id in self._restored:
+            return
+        self._restored.add(shard_id)
+        mine = lambda guild_id: self._shard_of(guild_id) == shard_id  # noqa: E731
+        await self.shell.restore_all(mine)
+        await self.series.restore_all(mine)
+
+    @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        await self.restore_shard(shard_id)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        # on_ready fires again after reconnects; restoring once per process is enough.
-        if not self._restored:
-            self._restored = True
-            await self.shell.restore_all()
-            await self.series.restore_all()
+        # Every shard is ready; restore any whose shard_ready this cog did not see (it fires again after reconnects,
+        # and restoring once per shard per process is enough).
+        for shard_id in self.bot.shard_ids or range(self.bot.shard_count or 1):
+            await self.restore_shard(shard_id)
 
     @commands.Cog.listener()
     async def on_circle_changed(self, circle_id: int, tr: Transition) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -261,12 +262,12 @@ class SeriesService:
 
     # The timeline -------------------------------------------------------------------------------------------
 
-    async def restore_all(self) -> int:
+    async def restore_all(self, guilds: Callable[[int], bool] | None = None) -> int:
         """At start-up: catch every series up (the downtime rule), re-arm it, and put Events right."""
-        found = await self.repo.active()
+        found = [s for s in await self.repo.active() if guilds is None or guilds(s.guild_id)]
         for series in found:
             await self.fire(series.id)
-        await self.events.restore_all()
+        await self.events.restore_all(guilds)
         return len(found)
 
     async def fire(self, series_id: int) -> None:

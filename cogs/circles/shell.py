@@ -10,6 +10,7 @@ the facilitator's "Try again", or at the next start-up.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -237,19 +238,22 @@ class CircleShell:
             return circle.advance
         return circle.end if self.channel(row) is None else circle.advance
 
-    async def restore_all(self) -> int:
+    async def restore_all(self, guilds: Callable[[int], bool] | None = None) -> int:
         """At start-up: catch every active circle up with the time that passed, repair Discord, re-arm timers.
 
         All circles are caught up and saved in one transaction first; Discord is put right afterwards, circle
-        by circle, so a slow or failing Discord never holds up the timers.
+        by circle, so a slow or failing Discord never holds up the timers. `guilds` picks the servers (a shard
+        restores its own once it is ready); by default, all.
         """
         now = self.now
-        caught_up = await self.keeper.restore(self._restore_step, now)
+        caught_up = await self.keeper.restore(self._restore_step, now, guilds=guilds)
         for before, tr in caught_up:
             async with self.keeper.lock(before.row.id):
                 await self._apply(before, tr, now, interaction=None)
-        await undo_left_behind(self.bot)
+        await undo_left_behind(self.bot, guilds)
         for row in await self.bot.store.circles.ended_with_overwrites():
+            if guilds is not None and not guilds(row.guild_id):
+                continue
             try:
                 await self.sync_floor(row, CircleState.from_json(row.state))
             except FloorError as exc:

@@ -14,7 +14,7 @@ voice, in any channel of the server, even after a restart (`undo_pending`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import discord
@@ -211,9 +211,11 @@ async def undo_pending(bot: CircleBot, member: discord.Member) -> None:
             await bot.store.voice.undone(member.guild.id, member.id, "mute")
 
 
-async def undo_left_behind(bot: CircleBot) -> None:
+async def undo_left_behind(bot: CircleBot, guilds: Callable[[int], bool] | None = None) -> None:
     """At start-up: undo what circles that are no longer active left behind (they may have ended while down)."""
     for change in await bot.store.voice.left_behind():
+        if guilds is not None and not guilds(change.guild_id):
+            continue  # another shard's server: that shard puts it right when it is ready
         guild = bot.get_guild(change.guild_id)
         member = guild.get_member(change.user_id) if guild is not None else None
         channel = member.voice.channel if member is not None and member.voice is not None else None

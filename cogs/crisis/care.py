@@ -154,8 +154,13 @@ class CrisisCare:
 
     async def post_for_facilitators(self, guild: discord.Guild, settings: CrisisSettings, content: str) -> bool:
         """Post in the private alert channel, pinging the facilitator role only; False if that was not possible."""
-        channel = guild.get_channel(settings.alert_channel_id) if settings.alert_channel_id else None
-        if not isinstance(channel, discord.TextChannel):
+        channel: discord.abc.Messageable | None = None
+        if settings.alert_channel_id:
+            channel = guild.get_channel(settings.alert_channel_id)  # type: ignore[assignment]
+            if channel is None and self.bot.get_guild(guild.id) is None:
+                # The server came from REST (its shard is not ready): post by id; Discord says if it is gone.
+                channel = self.bot.get_partial_messageable(settings.alert_channel_id, guild_id=guild.id)
+        if not isinstance(channel, discord.TextChannel | discord.PartialMessageable):
             log.warning("crisis alert channel of server %s is gone", guild.id)
             return False
         config = await self.bot.store.guilds.get(guild.id)
@@ -183,10 +188,8 @@ class CrisisCare:
     # Buttons on the check-in (in a DM: the server comes from the button) ----------------------------------------
 
     async def talk(self, interaction: discord.Interaction, guild_id: int, tier: int) -> None:
-        # Anyone who got a check-in may ask; the server only has to still be there.
-        guild = self.bot.get_guild(guild_id)
-        if guild is None:
-            raise UserFacingError("I can't reach that server any more.")
+        # Anyone who got a check-in may ask; the server only has to still be there (in the cache or on Discord).
+        guild = await access.guild_for_dm(self.bot, guild_id)
         settings = await self.bot.store.crisis.settings(guild_id)
         place = await self.place_of(guild_id, interaction.user.id)
         content = texts.talk_alert(member_id=interaction.user.id, tier=tier)

@@ -44,13 +44,14 @@ class Facts:
         return self.finding.flagged
 
 
-def facts_of(bot: CircleBot, message: discord.Message) -> Facts | None:
+async def facts_of(bot: CircleBot, message: discord.Message) -> Facts | None:
     """The facts of a message a feature may act on, or None (a DM, a bot, a webhook, an empty message)."""
     if message.guild is None or message.author.bot or message.webhook_id is not None or not message.content:
         return None
     if not isinstance(message.author, discord.Member):
         return None
-    circle_id = bot.features.circles.active_circle_in(message.channel.id)
+    # From memory; only before the server's shard has restored its circles does this read the database.
+    circle_id = await bot.features.circles.circle_in(message.channel.id, message.guild.id)
     return Facts(message, message.author, circle_id, bot.screen)
 
 
@@ -60,7 +61,7 @@ class MessagesCog(commands.Cog, name="Messages"):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        facts = facts_of(self.bot, message)
+        facts = await facts_of(self.bot, message)
         if facts is None:
             return
         features = self.bot.features
