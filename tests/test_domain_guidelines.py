@@ -15,7 +15,6 @@ from bot.domain import guidelines
 from bot.domain.guidelines import (
     DEFAULT_LADDER,
     DEFAULT_RULES,
-    MAX_AUTOMOD_KEYWORDS,
     FilterAction,
     FilterHit,
     FilterInputError,
@@ -31,7 +30,6 @@ from bot.domain.guidelines import (
     can_warn,
     compile_pattern,
     normalize,
-    plan_automod,
     rung_for,
     validate_ladder,
     validate_phrase,
@@ -569,32 +567,3 @@ def test_can_warn_refuses_kindly(overrides: dict[str, object], reason: str) -> N
 
 def test_the_owner_may_warn_any_member_whatever_their_roles() -> None:
     assert warn_check(actor_is_owner=True, actor_top_position=0, target_top_position=10) is None
-
-
-# --- AutoMod mirror ----------------------------------------------------------------------------------------
-
-
-def test_plan_automod_sends_folded_keywords_and_shares_duplicates() -> None:
-    plan = plan_automod([(1, "Ássholé"), (2, "asshole"), (3, "Shut   UP!"), (4, "sh*t")])
-    assert plan.keywords == ["asshole", "shut up", "sh t"]
-    assert plan.rejected == []
-    assert not any("*" in keyword for keyword in plan.keywords)
-
-
-def test_plan_automod_rejects_what_discord_cannot_take() -> None:
-    too_long = "word " * 13  # 64 characters folded
-    plan = plan_automod([(1, "fine"), (2, too_long), (3, "?!")])
-    assert plan.keywords == ["fine"]
-    assert [rule_id for rule_id, _reason in plan.rejected] == [2, 3]
-    assert "60 characters" in plan.rejected[0][1]
-
-
-def test_plan_automod_stops_at_1000_keywords() -> None:
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    phrases = [
-        (index, f"w{letters[index % 26]}{letters[index // 26 % 26]}{letters[index // 676]}") for index in range(1002)
-    ]
-    plan = plan_automod(phrases)
-    assert len(plan.keywords) == MAX_AUTOMOD_KEYWORDS
-    assert [rule_id for rule_id, _reason in plan.rejected] == [1000, 1001]
-    assert all(len(keyword) <= 60 for keyword in plan.keywords)

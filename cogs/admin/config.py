@@ -19,7 +19,8 @@ from bot.domain.guidelines import MAX_APPEAL_LENGTH, MAX_LADDER_TEXT, MAX_WARN_E
 from bot.features import CRISIS_SCOPES
 from bot.permissions import readiness
 from bot.replies import send_private
-from cogs.admin.settings import MAX_TURN_MINUTES, MIN_TURN_MINUTES, ServerSetters, format_minutes
+from bot.wording import minutes
+from cogs.admin.settings import MAX_TURN_MINUTES, MIN_TURN_MINUTES, ServerSetters
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
@@ -54,8 +55,7 @@ async def settings_overview(bot: CircleBot, guild: discord.Guild) -> str:
     role = f"<@&{config.facilitator_role_id}>" if config.facilitator_role_id else "not set"
     lines = [
         "**Circles**",
-        f"Facilitator role: {role} · Timezone: {config.timezone} · "
-        f"Turns: {format_minutes(config.default_turn_seconds)}",
+        f"Facilitator role: {role} · Timezone: {config.timezone} · Turns: {minutes(config.default_turn_seconds)}",
         "**Prompts**",
         f"Deepest prompts drawn: {depth.value} · Scheduled prompts: {len(schedules)}",
         "**Guidelines**",

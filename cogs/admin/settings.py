@@ -12,6 +12,7 @@ import logging
 import math
 from typing import TYPE_CHECKING
 
+from bot import wording
 from bot.domain import timezones
 from bot.domain.refusal import Refusal
 
@@ -24,12 +25,6 @@ log = logging.getLogger(__name__)
 
 # The default turn length a server may choose, in minutes (a circle can still ask for its own).
 MIN_TURN_MINUTES, MAX_TURN_MINUTES = 0.5, 20.0
-
-
-def format_minutes(seconds: int) -> str:
-    minutes = seconds / 60
-    text = f"{minutes:g}"
-    return f"{text} minute" if text == "1" else f"{text} minutes"
 
 
 class ServerSetters:
@@ -67,4 +62,4 @@ class ServerSetters:
             )
         seconds = round(minutes * 60)
         await self.bot.store.guilds.set_default_turn_seconds(guild.id, seconds, self.bot.clock.now())
-        return f"Done. Turns now last {format_minutes(seconds)} unless a circle says otherwise."
+        return f"Done. Turns now last {wording.minutes(seconds)} unless a circle says otherwise."

@@ -7,19 +7,12 @@ from datetime import datetime
 from discord.utils import format_dt
 
 from bot.domain.circle import CircleFormat, CircleSettings, Enforcement
+from bot.wording import minutes as minutes
 
 
 def when(moment: datetime) -> str:
     """A Discord timestamp that every client counts down by itself."""
     return format_dt(moment, "R")
-
-
-def minutes(seconds: int) -> str:
-    value = seconds / 60
-    if value < 1:
-        return f"{seconds} seconds"
-    text = f"{value:g}"
-    return f"{text} minute" if text == "1" else f"{text} minutes"
 
 
 def mention(user_id: int) -> str:
@@ -338,7 +331,7 @@ def reminders_on(name: str) -> str:
     return (
         f"🔔 I'll send you a DM an hour before each **{name}** session. "
         "If your DMs from this server are closed, I won't be able to reach you. "
-        "Turn it off any time with `/circle remind` and `state: off`."
+        "Turn it off any time with `/circle remind` and `setting: off`."
     )
 
 

@@ -19,6 +19,7 @@ import discord
 from bot.features import CRISIS_SCOPES
 from bot.permissions import readiness
 from bot.replies import QUIET, GuardedView, report_error
+from bot.wording import minutes
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
@@ -205,7 +206,7 @@ class SetupWizard(GuardedView):
         elif name == "turn":
             seconds = config.default_turn_seconds
             options = [
-                discord.SelectOption(label=f"{m} minute{'s' if m > 1 else ''}", value=str(m), default=m * 60 == seconds)
+                discord.SelectOption(label=minutes(m * 60), value=str(m), default=m * 60 == seconds)
                 for m in TURN_CHOICES
             ]
             turn: discord.ui.Select[Any] = discord.ui.Select(placeholder="Default turn length", options=options)

@@ -1,4 +1,4 @@
-"""Community guidelines: the group's agreements, word filters, the warning ladder and the AutoMod mirror.
+"""Community guidelines: the group's agreements, word filters and the warning ladder.
 
 Pure rules, no Discord: the guidelines cog asks the crisis screen first (a person in crisis is never
 punished), then uses :class:`FilterSet` to see which filters a message trips, and the ladder functions to
@@ -7,7 +7,6 @@ decide what a warning leads to. What an admin typed and a rule cannot use is ref
 ``FilterInputError``, ``RulesError`` and ``LadderError`` are that same class.
 """
 
-from .automod import MAX_AUTOMOD_KEYWORD_LENGTH, MAX_AUTOMOD_KEYWORDS, AutoModPlan, plan_automod
 from .filters import (
     MAX_PATTERN_LENGTH,
     MAX_PHRASE_LENGTH,
@@ -56,8 +55,6 @@ __all__ = [
     "DEFAULT_WARNING_POINTS",
     "LADDER_EXAMPLE",
     "MAX_APPEAL_LENGTH",
-    "MAX_AUTOMOD_KEYWORDS",
-    "MAX_AUTOMOD_KEYWORD_LENGTH",
     "MAX_LADDER_TEXT",
     "MAX_PATTERN_LENGTH",
     "MAX_PHRASE_LENGTH",
@@ -67,7 +64,6 @@ __all__ = [
     "MAX_WARN_EXPIRY_DAYS",
     "MIN_WARN_EXPIRY_DAYS",
     "WARNING_EXPIRY",
-    "AutoModPlan",
     "FilterAction",
     "FilterHit",
     "FilterInputError",
@@ -91,7 +87,6 @@ __all__ = [
     "numbered",
     "parse_ladder",
     "parse_rules",
-    "plan_automod",
     "rung_for",
     "strongest_action",
     "validate_ladder",
