@@ -145,3 +145,13 @@ def test_next_to_come_skips_sessions_that_will_have_no_circle() -> None:
     assert next_to_come([(START, CANCELLED)]) is None
     assert next_to_come([]) is None
     assert next_to_come([(START, PLANNED)]) == (START, PLANNED)
+
+
+def test_series_of_the_same_minute_open_a_little_apart_never_late() -> None:
+    from bot.domain.series import OPEN_SPREAD_SECONDS, open_spread
+
+    moments = {opens_at(START, 10, CREATED, series_id) for series_id in range(1, 31)}
+    assert len(moments) == 30  # thirty series opening at the same minute open at thirty different seconds
+    assert all(START - minutes(10) - timedelta(seconds=OPEN_SPREAD_SECONDS) < m <= START - minutes(10) for m in moments)
+    assert opens_at(START, 10, CREATED, 1) == START - minutes(10)  # the first series opens exactly on time
+    assert open_spread(2) > open_spread(1)

@@ -150,7 +150,11 @@ async def test_privacy_export_and_delete(db: Store) -> None:
     assert await db.series.delete_user(G, ROSA) == 1
     series = await db.series.get(mine)
     assert series is not None and series.created_by_user_id is None  # the series stays: it is the group's
-    assert await db.series.export_user(G, ROSA) == {"circle_series": [], "series_reminders": []}
+    assert await db.series.export_user(G, ROSA) == {
+        "circle_series": [],
+        "series_reminders": [],
+        "series_reminder_sends": [],
+    }
 
     await db.series.set_reminder(mine, G, MIA, False, T0)
     assert await db.series.reminder_users(mine) == []

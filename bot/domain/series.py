@@ -72,12 +72,31 @@ class SessionLife:
     started: bool = False
 
 
-def opens_at(starts_at: datetime, open_minutes_before: int, created_at: datetime) -> datetime:
+OPEN_SPREAD_SECONDS = 30
+"""Series whose circles would open at the same moment open up to this much earlier, each by its own amount."""
+
+
+def open_spread(series_id: int) -> timedelta:
+    """How much earlier this series opens its circles than asked, so series of the same minute open apart.
+
+    A server's groups often meet at the same hour; opening 100 circles in the same second would put every card
+    post and prompt into one burst. Each series opens between 0 and ``OPEN_SPREAD_SECONDS`` early, by its id
+    (consecutive ids land seconds apart), and never later: a circle that opens a little early only gives people
+    more time to join.
+    """
+    return timedelta(seconds=((series_id - 1) * 7) % OPEN_SPREAD_SECONDS)
+
+
+def opens_at(
+    starts_at: datetime, open_minutes_before: int, created_at: datetime, series_id: int | None = None
+) -> datetime:
     """When a session's circle opens: `open_minutes_before` its start, but never before the series existed.
 
-    A series set up nine minutes before a session that opens ten minutes early opens it at once, on time.
+    With its `series_id`, a little earlier for most series (`open_spread`). A series set up nine minutes before a
+    session that opens ten minutes early opens it at once, on time.
     """
-    return max(starts_at - timedelta(minutes=open_minutes_before), created_at)
+    spread = open_spread(series_id) if series_id is not None else timedelta(0)
+    return max(starts_at - timedelta(minutes=open_minutes_before) - spread, created_at)
 
 
 def in_reminder_window(starts_at: datetime, now: datetime) -> bool:

@@ -34,6 +34,7 @@ from bot.replies import QUIET
 from cogs.circles import places, texts
 from cogs.circles.actions import CircleActions
 from cogs.circles.events import SeriesEvents
+from cogs.circles.reminders import SeriesReminders
 
 if TYPE_CHECKING:
     from bot.app import CircleBot
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_DURATION_MINUTES = 60
-DM_SPACING_SECONDS = 1.0
-"""Between two reminder DMs: Discord refuses DMs opened too fast (40003)."""
 JOB_PREFIX = "circle-series:"
 _JUST_BEFORE = timedelta(microseconds=1)
 
@@ -50,7 +49,7 @@ _JUST_BEFORE = timedelta(microseconds=1)
 def life_of(series: Series, session: Session | None) -> SessionLife:
     """The domain's view of the series' current session (planned, with nothing done, if it has no row yet)."""
     start = series.next_session
-    opens = life.opens_at(start, series.open_minutes_before, series.created_at)
+    opens = life.opens_at(start, series.open_minutes_before, series.created_at, series.id)
     if session is None:
         return SessionLife(start, opens, series.auto_start)
     return SessionLife(start, opens, series.auto_start, session.status, session.reminded, session.started)
@@ -64,9 +63,7 @@ class SeriesService:
         self.circles = circles
         self.events = events
         self._locks: dict[int, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-        # With an injected clock (tests, replays) nothing waits for real time.
-        self.dm_spacing = 0.0 if bot.scheduler.manual else DM_SPACING_SECONDS
+        self.reminders = SeriesReminders(bot)
 
     @property
     def repo(self) -> SeriesRepo:
@@ -267,6 +264,9 @@ class SeriesService:
         found = [s for s in await self.repo.active() if guilds is None or guilds(s.guild_id)]
         for series in found:
             await self.fire(series.id)
+            fresh = await self.repo.get(series.id)
+            if fresh is not None and fresh.ended_at is None:
+                await self.reminders.resume(fresh)
         await self.events.restore_all(guilds)
         return len(found)
 
@@ -289,7 +289,7 @@ class SeriesService:
             current = life_of(series, session)
             step = life.next_step(current, now)
             if step is Step.REMIND:
-                await self._remind(series, start)
+                await self.reminders.remind(series, start)
                 current = replace(current, reminded=True)
                 step = life.next_step(current, now)
             if step is Step.WAIT:
@@ -298,6 +298,7 @@ class SeriesService:
                 following = next_occurrence(series.recurrence, start, tz)
                 if not await self.repo.claim_next(series.id, start, following):
                     return  # unscheduled meanwhile
+                await self.repo.forget_reminders_before(series.id, start)
                 series = replace(series, next_session=following)
             elif step is Step.MISS:
                 if await self.repo.claim_status(series.id, series.guild_id, start, MISSED_BY_BOT):
@@ -364,33 +365,3 @@ class SeriesService:
             await user.send(text, allowed_mentions=QUIET)
         except discord.HTTPException:
             log.info("circle series %s: could not reach its facilitator", series.id)
-
-    # Reminders ----------------------------------------------------------------------------------------------
-
-    async def _remind(self, series: Series, start: datetime) -> None:
-        await self.repo.plan(series.id, series.guild_id, start)
-        if not await self.repo.claim_flag(series.id, start, "reminded"):
-            return
-        users = await self.repo.reminder_users(series.id)
-        if not users:
-            return
-        # Sent in the background, spaced out, so a long list never holds up opening the circle.
-        task = asyncio.create_task(self._send_reminders(series, start, users), name="circles: series reminders")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _send_reminders(self, series: Series, start: datetime, users: list[int]) -> None:
-        text = texts.reminder_dm(series.name, series.channel_id, start)
-        sent = 0
-        for index, user_id in enumerate(users):
-            if index and self.dm_spacing:
-                await asyncio.sleep(self.dm_spacing)
-            try:
-                user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-                await user.send(text, allowed_mentions=QUIET)
-                sent += 1
-            except discord.Forbidden:
-                log.debug("series reminder not sent: DMs closed")
-            except discord.HTTPException as exc:
-                log.info("series reminder not sent (%s)", exc.status)
-        log.info("circle series %s: %d of %d reminders sent", series.id, sent, len(users))

@@ -36,6 +36,7 @@ TABLE_WORDS = {
     "voice_changes": ("voice change to undo", "voice changes to undo"),
     "circle_series": ("recurring circle you set up", "recurring circles you set up"),
     "series_reminders": ("reminder you asked for", "reminders you asked for"),
+    "series_reminder_sends": ("reminder already sent", "reminders already sent"),
 }
 
 

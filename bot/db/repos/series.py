@@ -310,6 +310,26 @@ class SeriesRepo:
         )
         return [int(r["user_id"]) for r in rows]
 
+    async def reminders_sent(self, series_id: int, starts_at: datetime) -> set[int]:
+        """Who already got (or was refused) this session's reminder DM."""
+        rows = await self._db.fetchall(
+            "SELECT user_id FROM series_reminder_sends WHERE series_id = ? AND starts_at = ?",
+            (series_id, to_db(starts_at)),
+        )
+        return {int(r["user_id"]) for r in rows}
+
+    async def reminder_sent(self, series_id: int, guild_id: int, starts_at: datetime, user_id: int) -> None:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO series_reminder_sends (series_id, starts_at, guild_id, user_id) VALUES (?, ?, ?, ?)",
+            (series_id, to_db(starts_at), guild_id, user_id),
+        )
+
+    async def forget_reminders_before(self, series_id: int, starts_at: datetime) -> None:
+        """A session has begun: its record of reminders sent is no longer needed."""
+        await self._db.execute(
+            "DELETE FROM series_reminder_sends WHERE series_id = ? AND starts_at <= ?", (series_id, to_db(starts_at))
+        )
+
     # Privacy ------------------------------------------------------------------------------------------------
 
     async def export_user(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -324,7 +344,16 @@ class SeriesRepo:
             "JOIN circle_series s ON s.id = r.series_id WHERE r.guild_id = ? AND r.user_id = ? ORDER BY r.series_id",
             (guild_id, user_id),
         )
-        return {"circle_series": [dict(r) for r in series], "series_reminders": [dict(r) for r in reminders]}
+        sends = await self._db.fetchall(
+            "SELECT series_id, starts_at, user_id FROM series_reminder_sends WHERE guild_id = ? AND user_id = ? "
+            "ORDER BY series_id, starts_at",
+            (guild_id, user_id),
+        )
+        return {
+            "circle_series": [dict(r) for r in series],
+            "series_reminders": [dict(r) for r in reminders],
+            "series_reminder_sends": [dict(r) for r in sends],
+        }
 
     async def delete_user(self, guild_id: int, user_id: int) -> int:
         """Forget the member; return how many rows were deleted or changed.
@@ -338,5 +367,8 @@ class SeriesRepo:
             )
             changed += await self._db.execute_rowcount(
                 "DELETE FROM series_reminders WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            )
+            changed += await self._db.execute_rowcount(
+                "DELETE FROM series_reminder_sends WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
             )
         return changed
