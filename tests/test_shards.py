@@ -144,3 +144,75 @@ def test_a_replay_scenario_with_four_shards_and_two_servers(tmp_path: Path) -> N
         [sys.executable, "-m", "bot", "replay", str(path)], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert refused.returncode == 2 and "not both" in refused.stderr
+
+
+class Recording:
+    """A stand-in session written down as a replay scenario: every event fed, every advance and restart."""
+
+    def __init__(self, s: StandIn) -> None:
+        self.s = s
+        self.steps: list[dict[str, Any]] = []
+        feed = s.feed
+
+        async def recording_feed(event: str, data: dict[str, Any]) -> None:
+            self.steps.append({"t": event, "d": json.loads(json.dumps(data))})
+            await feed(event, data)
+
+        s.feed = recording_feed  # type: ignore[method-assign]
+
+    async def advance(self, seconds: float) -> None:
+        self.steps.append({"advance": seconds})
+        await self.s.advance(seconds)
+
+    async def restart(self) -> None:
+        self.steps.append({"restart": True})
+        await self.s.restart()
+
+
+def replay(tmp_path: Path, scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    env["DATABASE_PATH"] = str(tmp_path / "replayed.db")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "replay", str(path)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+async def test_a_four_shard_replay_scenario_runs_two_circles_through_a_restart_and_a_dm_button(
+    tmp_path: Path,
+) -> None:
+    servers = two_servers()
+    async with StandIn(database_path=tmp_path / "recorded.db", guilds=servers, shards=4) as s:
+        rec = Recording(s)
+        await run_circle(s, "")  # shard 3
+        await run_circle(s, "-b")  # shard 0
+        await s.say("Mia", "circle-room", TIER2)
+        check_in = s.dms_to("Mia")[-1]
+        await rec.advance(30)
+        await rec.restart()
+        await rec.advance(31)
+        await s.click("Mia", check_in, "Talk to a facilitator")  # in a DM (shard 0), for the server on shard 3
+        await s.slash("Rosa", "circle end", "circle-room")
+        await s.slash("Rosa-b", "circle end", "circle-room-b")
+        assert s.errors == []
+    scenario = {"shards": 4, "guilds": servers, "steps": rec.steps}
+    lines = replay(tmp_path, scenario)
+    assert not [line for line in lines if "error" in line]
+    rooms = {str(default_guild(ON_SHARD_3)["channels"][0]["id"]), str(default_guild(ON_SHARD_0)["channels"][0]["id"])}
+    for room in rooms:
+        moves = [
+            (line["method"], line["params"].get("target"))
+            for line in lines
+            if line.get("path") == "/channels/{channel_id}/permissions/{target}"
+            and line["params"].get("channel_id") == room
+        ]
+        assert moves, room  # each channel was locked for its circle, on its own shard's server...
+        put = {target for method, target in moves if method == "PUT"}
+        deleted = {target for method, target in moves if method == "DELETE"}
+        assert put <= deleted, (room, moves)  # ...and every overwrite the bot added was taken away at the end
+    talked = [line for line in lines if line.get("path", "").startswith("/interactions/") and line["step"] >= 0]
+    assert talked  # the DM button was answered
