@@ -56,7 +56,7 @@ def life_of(series: Series, session: Session | None) -> SessionLife:
 
 
 class SeriesService:
-    """Recurring circles (reach it as `bot.get_cog("Circles").series`)."""
+    """Recurring circles: each series' timer, opening, starting and its Events (the circles cog holds it)."""
 
     def __init__(self, bot: CircleBot, circles: CircleActions, events: SeriesEvents) -> None:
         self.bot = bot

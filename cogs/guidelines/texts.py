@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from discord.utils import TimestampStyle, format_dt
+
 from bot.domain.guidelines import FilterKind, FilterRule
 
 DEFAULT_APPEAL = (
@@ -121,5 +123,5 @@ NO_WARNINGS = "{member} has no warnings here."
 ONLY_OWN_WARNINGS = "You can see your own warnings with `/warnings`; only facilitators can see other people's."
 
 
-def when(moment: datetime, style: str = "f") -> str:
-    return f"<t:{int(moment.timestamp())}:{style}>"
+def when(moment: datetime, style: TimestampStyle = "f") -> str:
+    return format_dt(moment, style)

@@ -64,7 +64,7 @@ JOB_PREFIX = "prompt-schedule:"
 
 
 class PromptService:
-    """What other features use: `prompt_for_round` and `render` (reach it as `bot.get_cog("Prompts").service`)."""
+    """What other features use: `prompt_for_round` and `render` (other features reach it as `bot.features.prompts`)."""
 
     def __init__(self, bot: CircleBot, decks: dict[str, Deck], rng: random.Random) -> None:
         self.bot = bot
