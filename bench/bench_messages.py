@@ -33,7 +33,6 @@ from bot.db.database import Database
 from bot.domain.circle import CircleSettings, Enforcement, join, open_circle, start
 from bot.testing import StandIn
 from bot.testing.crowds import crowded_guild
-from bot.testing.payloads import iso
 
 CIRCLES = 1_000
 MESSAGES = 20_000
@@ -96,8 +95,7 @@ async def seed_circles(s: StandIn) -> None:
 
 def payloads(s: StandIn, count: int, rng: random.Random) -> list[dict[str, Any]]:
     general = s.channel_id("general")
-    ken = copy.deepcopy(s.member(s.user_id("Ken")))
-    author = ken.pop("user")
+    ken = s.user_id("Ken")
     out = []
     for n in range(count):
         if n % 1000 == 7:
@@ -108,27 +106,7 @@ def payloads(s: StandIn, count: int, rng: random.Random) -> list[dict[str, Any]]
             text = rng.choice(CHAT)
         in_circle = rng.random() < 0.3 or text == FLAGGED
         channel = s.channel_id(f"circle-{rng.randint(1, CIRCLES)}") if in_circle else general
-        out.append(
-            {
-                "id": str(s.next_id()),
-                "channel_id": str(channel),
-                "guild_id": s.guild["id"],
-                "author": author,
-                "member": ken,
-                "content": text,
-                "timestamp": iso(s.clock.now()),
-                "edited_timestamp": None,
-                "tts": False,
-                "mention_everyone": False,
-                "mentions": [],
-                "mention_roles": [],
-                "attachments": [],
-                "embeds": [],
-                "pinned": False,
-                "type": 0,
-                "flags": 0,
-            }
-        )
+        out.append(s.message_payload(ken, channel, text))
     return out
 
 

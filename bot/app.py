@@ -73,7 +73,8 @@ class CircleBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         # discord.py has no hook before a REST call, so the pacer wraps the client's one request method, once, here
         # (after login, and after the offline stand-in put its own answer there: tests are paced like production).
-        self.http.request = paced(self.pacer, self.http.request)  # type: ignore[method-assign,assignment]
+        if getattr(self.http.request, "__wrapped__", None) is None:  # once, even if setup_hook ran again
+            self.http.request = paced(self.pacer, self.http.request)  # type: ignore[method-assign,assignment]
         self.db = self._db = await Database.open(self.settings.database_path)
         version = await self.db.migrate()
         self.store = Store(self.db)

@@ -14,6 +14,7 @@ It also keeps the one index of active circles by channel that every feature asks
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -170,24 +171,31 @@ class CircleKeeper:
 
         Time spent while the bot was down counts: `circle.advance` passes on any turn that ran out meanwhile.
         `guilds` picks the servers to restore (a shard restores its own); by default, all of them.
+
+        It holds every restored circle's lock from the read to the write: a shard's servers send events before the
+        shard is ready, so a command may reach one of its circles meanwhile. For a circle such a command already
+        loaded, the restore starts from the state in memory, which is newer than the row read here.
         """
         covers = guilds or (lambda _guild_id: True)
         done: list[tuple[Loaded, Transition]] = []
         writes: list[Statement] = []
         settled: list[Loaded] = []
-        for row in await self.store.circles.active():
-            if not covers(row.guild_id):
-                continue
-            loaded = Loaded(row, CircleState.from_json(row.state))
-            tr = choose(row)(loaded.state, now)
-            circle_writes, after = self.writes_for(loaded, tr, now)
-            writes.extend(circle_writes)
-            settled.append(after)
-            done.append((loaded, tr))
-        await self.store.db.batch(writes)
-        for after in settled:
-            self._settled(after)
-        self._restored_for.append(covers)
+        rows = [row for row in await self.store.circles.active() if covers(row.guild_id)]
+        async with contextlib.AsyncExitStack() as held:
+            for row in rows:
+                await held.enter_async_context(self.lock(row.id))
+            for row in rows:
+                # A command that loaded (and perhaps stepped) it while the rows were read left it in memory, newer.
+                loaded = self._known.get(row.id) or Loaded(row, CircleState.from_json(row.state))
+                tr = choose(row)(loaded.state, now)
+                circle_writes, after = self.writes_for(loaded, tr, now)
+                writes.extend(circle_writes)
+                settled.append(after)
+                done.append((loaded, tr))
+            await self.store.db.batch(writes)
+            for after in settled:
+                self._settled(after)
+            self._restored_for.append(covers)
         return done
 
     def _settled(self, after: Loaded) -> None:

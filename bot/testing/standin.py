@@ -237,14 +237,12 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
 
     # What people do besides interactions --------------------------------------------------------------------
 
-    async def say(self, user: int | str, channel: int | str, content: str) -> dict[str, Any]:
-        """A person posts a message (MESSAGE_CREATE)."""
-        user_id = self.user_id(user) if isinstance(user, str) else user
-        channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
+    def message_payload(self, user_id: int, channel_id: int, content: str) -> dict[str, Any]:
+        """The MESSAGE_CREATE a person's message in a server channel makes (not yet sent to the bot)."""
         guild = self.guild_of(channel_id)
         member = copy.deepcopy(self.member(user_id, guild))
         author = member.pop("user")
-        data = {
+        return {
             "id": str(self.next_id()),
             "channel_id": str(channel_id),
             "guild_id": guild["id"],
@@ -263,6 +261,12 @@ class StandIn(InteractionPayloads, InteractionResponses, RestRoutes):
             "type": 0,
             "flags": 0,
         }
+
+    async def say(self, user: int | str, channel: int | str, content: str) -> dict[str, Any]:
+        """A person posts a message (MESSAGE_CREATE)."""
+        user_id = self.user_id(user) if isinstance(user, str) else user
+        channel_id = self.channel_id(channel) if isinstance(channel, str) else channel
+        data = self.message_payload(user_id, channel_id, content)
         self.messages.setdefault(channel_id, []).append(data)
         await self.feed("MESSAGE_CREATE", data)
         return data

@@ -133,6 +133,8 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Serve
     @app_commands.describe(channel="A private channel for admins and facilitators")
     async def mod_log(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         guild = await self._admin(interaction)
+        # The setter posts a first message there before it answers: defer, so a busy REST budget can't expire us.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await send_private(interaction, await self.bot.features.guideline_settings.set_mod_log(guild, channel.id))
 
     @app_commands.command(name="warn-expiry", description="Set how long a warning's points count")
@@ -177,6 +179,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Serve
     async def crisis_alerts(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
         guild = await self._admin(interaction)
         channel_id = channel.id if channel is not None else None
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a first post there comes before the answer
         await send_private(interaction, await self.bot.features.crisis_settings.set_alerts(guild, channel_id))
 
     @app_commands.command(name="region", description="Set the country whose helplines members see by default")

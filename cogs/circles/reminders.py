@@ -32,7 +32,8 @@ DM_SPACING_SECONDS = 1.0
 class SeriesReminders:
     def __init__(self, bot: CircleBot) -> None:
         self.bot = bot
-        self._tasks: set[asyncio.Task[None]] = set()
+        # One batch per session at a time: a resume at start-up must not start a second one beside a fresh one.
+        self._batches: dict[tuple[int, datetime], asyncio.Task[None]] = {}
         # With an injected clock (tests, replays) nothing waits for real time.
         self.dm_spacing = 0.0 if bot.scheduler.manual else DM_SPACING_SECONDS
 
@@ -49,12 +50,18 @@ class SeriesReminders:
         if not await self.repo.claim_flag(series.id, start, "reminded"):
             return
         users = await self.repo.reminder_users(series.id)
-        if not users:
+        if users:
+            self._start_batch(series, start, users)
+
+    def _start_batch(self, series: Series, start: datetime, users: list[int]) -> None:
+        """Send in the background, spaced out, so a long list never holds up opening the circle; once per session."""
+        key = (series.id, start)
+        running = self._batches.get(key)
+        if running is not None and not running.done():
             return
-        # Sent in the background, spaced out, so a long list never holds up opening the circle.
         task = asyncio.create_task(self._send_reminders(series, start, users), name="circles: series reminders")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._batches[key] = task
+        task.add_done_callback(lambda _done: self._batches.pop(key, None))
 
     async def _send_reminders(self, series: Series, start: datetime, users: list[int]) -> None:
         """DM each member who asked, spaced out, recording each as soon as it is sent (or refused)."""
@@ -88,6 +95,4 @@ class SeriesReminders:
             return
         users = await self.repo.reminder_users(series.id)
         if users and set(users) - await self.repo.reminders_sent(series.id, start):
-            task = asyncio.create_task(self._send_reminders(series, start, users), name="circles: series reminders")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._start_batch(series, start, users)

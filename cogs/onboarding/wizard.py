@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.domain.refusal import Refusal
 from bot.features import CRISIS_SCOPES
 from bot.permissions import readiness
 from bot.replies import QUIET, GuardedView, report_error
@@ -274,11 +275,20 @@ class SetupWizard(GuardedView):
         values = self._values(interaction)
         return values[0] if values else ""
 
+    def _id_value(self, interaction: discord.Interaction) -> int:
+        """A role or channel picked from a menu; a value no menu offers (a crafted payload) is refused kindly."""
+        value = self._value(interaction)
+        if not value.isdigit():
+            raise Refusal("setup.unknown_choice", "I couldn't make sense of that choice. Please pick from the list.")
+        return int(value)
+
     async def _skip(self, interaction: discord.Interaction) -> None:
         await self.advance(interaction)
 
     async def _picked_role(self, interaction: discord.Interaction) -> None:
-        role_id = int(self._value(interaction))
+        role_id = self._id_value(interaction)
+        if self.guild.get_role(role_id) is None:  # the menu lists this server's roles only
+            raise Refusal("setup.unknown_role", "I can't find that role in this server. Please pick one from the list.")
         await self.advance(
             interaction, await self.bot.features.server_settings.set_facilitator_role(self.guild, role_id)
         )
@@ -320,11 +330,11 @@ class SetupWizard(GuardedView):
         )
 
     async def _picked_alerts(self, interaction: discord.Interaction) -> None:
-        channel_id = int(self._value(interaction))
+        channel_id = self._id_value(interaction)
         await self.advance(interaction, await self.bot.features.crisis_settings.set_alerts(self.guild, channel_id))
 
     async def _picked_modlog(self, interaction: discord.Interaction) -> None:
-        channel_id = int(self._value(interaction))
+        channel_id = self._id_value(interaction)
         await self.advance(interaction, await self.bot.features.guideline_settings.set_mod_log(self.guild, channel_id))
 
     async def _picked_turn(self, interaction: discord.Interaction) -> None:
