@@ -170,8 +170,15 @@ class InteractionPayloads(DiscordState):
         *,
         message: dict[str, Any] | None = None,
     ) -> str:
-        """Submit a modal; `message` is the message whose button opened it (Discord then includes it)."""
+        """Submit a modal; `message` is the message whose button opened it (Discord then includes it).
+
+        `custom_id` may name the form by its start (`setup:timezone`): as a person's client does, the stand-in
+        then submits the last such form the bot showed that person. An id never shown to them is sent as given.
+        """
         user_id = self.user_id(user) if isinstance(user, str) else user
+        shown = [c for c in self.modals_shown.get(user_id, []) if c == custom_id or c.startswith(custom_id + ":")]
+        if shown:
+            custom_id = shown[-1]
         data = self._base_interaction(5, user_id, channel or self.channel_id("circle-room"))
         if message is not None:
             data["message"] = copy.deepcopy(message)
@@ -279,6 +286,8 @@ class InteractionResponses(DiscordState):
             resource["message"] = _public(stored)
         elif kind == 9:
             interaction["_modal"] = data
+            person = (interaction.get("member") or {}).get("user") or interaction.get("user") or {}
+            self.modals_shown.setdefault(int(person.get("id", 0)), []).append(str(data.get("custom_id", "")))
         return {"interaction": answer, "resource": resource}
 
     async def _followup(self, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:

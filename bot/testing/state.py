@@ -59,6 +59,7 @@ class DiscordState:
         self.closed_dms: set[int] = set()
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or a guild id -> the synced commands
         self.scheduled_events: dict[int, dict[str, Any]] = {}  # every event the bot made, by id, as Discord has it
+        self.modals_shown: dict[int, list[str]] = {}  # user id -> custom ids of the forms the bot showed them
         self._counter = 0
 
     # Looking things up --------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ class SetupCog(commands.Cog, name="Setup"):
     async def setup_(self, interaction: discord.Interaction) -> None:
         await require(self.bot, interaction, Standing.ADMIN)
         assert interaction.guild is not None
-        wizard = SetupWizard(self.bot, interaction.guild)
+        wizard = SetupWizard(self.bot, interaction.guild, interaction.user.id)
         await send_private(interaction, await wizard.render(), view=wizard)
 
     @commands.Cog.listener()

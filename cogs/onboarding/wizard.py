@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.access import NotAllowed, Standing, require_in_guild
 from bot.domain.refusal import Refusal
 from bot.features import CRISIS_SCOPES
 from bot.permissions import readiness
@@ -64,10 +66,11 @@ class TimezoneModal(discord.ui.Modal, title="Another timezone"):
     )
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(timeout=900, custom_id="setup:timezone")
+        super().__init__(timeout=900, custom_id=f"setup:timezone:{wizard.token}")
         self.wizard = wizard
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.wizard.check(interaction)
         await self.wizard.save_timezone(interaction, str(self.zone.value).strip())
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
@@ -80,10 +83,11 @@ class CountryModal(discord.ui.Modal, title="Another country"):
     )
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(timeout=900, custom_id="setup:region")
+        super().__init__(timeout=900, custom_id=f"setup:region:{wizard.token}")
         self.wizard = wizard
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.wizard.check(interaction)
         # No autocomplete in a modal: take the best match, or what was typed so the refusal can name it.
         typed = str(self.country.value).strip()
         found = self.wizard.bot.resources.search_countries(typed, limit=1)
@@ -103,10 +107,11 @@ class RulesModal(discord.ui.Modal, title="The group's agreements"):
     )
 
     def __init__(self, wizard: SetupWizard) -> None:
-        super().__init__(timeout=900, custom_id="setup:rules")
+        super().__init__(timeout=900, custom_id=f"setup:rules:{wizard.token}")
         self.wizard = wizard
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.wizard.check(interaction)
         await self.wizard.save_rules(interaction, str(self.text.value))
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
@@ -127,11 +132,25 @@ def _number(text: str) -> float:
 class SetupWizard(GuardedView):
     """The `/setup` steps, one at a time, in one private message that is edited as the admin goes."""
 
-    def __init__(self, bot: CircleBot, guild: discord.Guild) -> None:
+    def __init__(self, bot: CircleBot, guild: discord.Guild, admin_id: int) -> None:
         super().__init__(timeout=900)
         self.bot = bot
         self.guild = guild
+        self.admin_id = admin_id
         self.step = 0
+        # The wizard's forms carry this in their custom ids: discord.py keeps open forms by custom id, so forms of
+        # two admins (or two servers) must never share one, or one admin's answer lands in the other's server.
+        self.token = f"{guild.id}:{admin_id}:{secrets.token_hex(4)}"
+
+    async def check(self, interaction: discord.Interaction) -> None:
+        """Every menu, button and form of the wizard is the admin's who opened it, in the server it was opened in."""
+        if interaction.user.id != self.admin_id or (interaction.guild_id or self.guild.id) != self.guild.id:
+            raise NotAllowed("This set-up belongs to the admin who opened it. Run `/setup` yourself to change things.")
+        await require_in_guild(self.bot, interaction.user.id, self.guild.id, Standing.ADMIN)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        await self.check(interaction)
+        return True
 
     # Rendering ------------------------------------------------------------------------------------------------
 
