@@ -71,6 +71,14 @@ async def require(bot: CircleBot, interaction: discord.Interaction, needed: Stan
     return standing
 
 
+MAX_SNOWFLAKE = 2**63 - 1
+"""Discord's ids (and the database's) fit in 63 bits; a custom id carrying more was not made by the bot."""
+
+
+def valid_id(value: int) -> bool:
+    return 0 < value <= MAX_SNOWFLAKE
+
+
 async def guild_for_dm(bot: CircleBot, guild_id: int) -> discord.Guild:
     """The server a DM button names: from the cache, or from Discord's REST API when its shard is not ready yet.
 

@@ -196,13 +196,21 @@ class CircleActions:
 
     # People -------------------------------------------------------------------------------------------------
 
+    def _same_server(self, interaction: discord.Interaction, guild_id: int) -> None:
+        """A button pressed in a server acts only on that server's circles (a forged one names another's)."""
+        if interaction.guild_id is not None and interaction.guild_id != guild_id:
+            raise UserFacingError(texts.ALREADY_CLOSED)
+
     async def press(self, interaction: discord.Interaction, action: str, circle_id: int) -> None:
         user = interaction.user.id
+        if not access.valid_id(circle_id):
+            raise UserFacingError(texts.ALREADY_CLOSED)
         if action == "retry":
             # Also after the end: putting the channel back (or lifting a mute) may be what Discord refused.
             row = await self.bot.store.circles.get(circle_id)
             if row is None:
                 raise UserFacingError(texts.ALREADY_CLOSED)
+            self._same_server(interaction, row.guild_id)
             await access.require_in_guild(self.bot, user, row.guild_id, Standing.FACILITATOR)
             await self.shell.retry(circle_id)
             await send_private(interaction, texts.IN_STEP_AGAIN)
@@ -210,6 +218,9 @@ class CircleActions:
         loaded = await self.shell.load(circle_id)
         if loaded is None or loaded.state.status == Status.ENDED:
             raise UserFacingError(texts.ALREADY_CLOSED)
+        self._same_server(interaction, loaded.row.guild_id)
+        if action not in ("end",) and interaction.guild_id is None:
+            raise UserFacingError(texts.ALREADY_CLOSED)  # only End (and Try again) are ever sent in a DM
         if action == "join":
             await self.join(interaction, loaded)
         elif action == "leave":
@@ -235,6 +246,10 @@ class CircleActions:
 
     async def choose_listener(self, interaction: discord.Interaction, circle_id: int, listener: int) -> None:
         user = interaction.user.id
+        loaded = await self.shell.load(circle_id) if access.valid_id(circle_id) else None
+        if loaded is None or loaded.state.status == Status.ENDED:
+            raise UserFacingError(texts.ALREADY_CLOSED)
+        self._same_server(interaction, loaded.row.guild_id)
         reply = texts.LISTENER_REPLY.format(listener=texts.mention(listener))
         await self.take(interaction, circle_id, lambda s, t: circle.choose_listener(s, user, listener, t), reply)
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import access
+from bot.errors import UserFacingError
 from bot.replies import guard
 from cogs.crisis import texts
 
@@ -29,6 +31,10 @@ CHECK_IN_ACTIONS = {
 def _care(interaction: discord.Interaction) -> CrisisFeature:
     bot: CircleBot = interaction.client  # type: ignore[assignment]
     return bot.features.crisis
+
+
+async def _refuse(text: str) -> None:
+    raise UserFacingError(text)
 
 
 class CheckInButton(
@@ -54,6 +60,9 @@ class CheckInButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         care = _care(interaction)
+        if not access.valid_id(self.guild_id):  # a custom id the bot never made
+            await guard(interaction, _refuse(texts.SERVER_GONE))
+            return
         if self.action == "talk":
             await guard(interaction, care.talk(interaction, self.guild_id, self.tier))
         elif self.action == "more":

@@ -217,3 +217,6 @@ OKAY_REPLY = (
     "Thank you for letting me know. I won't message you about this for the next 24 hours. The buttons above still "
     "work, and `/resources show` lists helplines any time."
 )
+
+
+SERVER_GONE = "I can't reach that server any more."
