@@ -56,3 +56,41 @@ async def test_ids_too_large_for_discord_are_refused_kindly(tmp_path: Path) -> N
         await press(s, "Ken", check_in, "crisis:talk:99999999999999999999:3")
         assert "can't reach that server" in s.last_reply("Ken")["content"]
         assert s.errors == []
+
+
+async def test_talk_to_a_facilitator_needs_a_real_check_in_and_alerts_once(tmp_path: Path) -> None:
+    from test_crisis_e2e import TIER2, alerts_on, open_circle
+
+    async with StandIn(database_path=tmp_path / "bot.db") as s:
+        await open_circle(s)
+        alert_channel = await alerts_on(s)
+        before = len(s.bot_messages(alert_channel))
+        await s.say("Ken", "circle-room", TIER2)
+        check_in = s.dms_to("Ken")[-1]
+        # Mia was never checked in: Ken's button, copied, gets her nothing and alerts nobody.
+        await press(s, "Mia", check_in, f"crisis:talk:{s.guild_id}:3")
+        assert "can't find a check-in" in s.last_reply("Mia")["content"]
+        for _ in range(5):  # Ken presses five times (the first press disables the button; a copy does not)
+            await press(s, "Ken", check_in, f"crisis:talk:{s.guild_id}:3")
+        alerts = s.bot_messages(alert_channel)[before:]
+        assert len(alerts) == 1  # one alert per check-in, at the tier the bot recorded, not the button's
+        assert "already let the facilitators know" in s.last_reply("Ken")["content"]
+        assert s.errors == []
+
+
+async def test_an_alert_channel_made_public_later_gets_no_alert_and_the_owner_is_told(tmp_path: Path) -> None:
+    from test_crisis_e2e import TIER2, alerts_on, open_circle
+
+    async with StandIn(database_path=tmp_path / "bot.db") as s:
+        await open_circle(s)
+        alert_channel = await alerts_on(s)
+        before = len(s.bot_messages(alert_channel))
+        channel = s.channel(alert_channel)  # someone opens the channel to everyone after it was set
+        channel["permission_overwrites"] = [o for o in channel["permission_overwrites"] if o["id"] != s.guild["id"]]
+        await s.feed("CHANNEL_UPDATE", {**copy.deepcopy(channel), "guild_id": s.guild["id"]})
+        await s.say("Ken", "circle-room", TIER2)
+        await s.click("Ken", s.dms_to("Ken")[-1], "Talk to a facilitator")
+        assert s.bot_messages(alert_channel)[before:] == []  # nothing posted where everyone can read it
+        owner_dm = s.dms_to("Rosa")[-1]["content"]
+        assert "everyone can now read" in owner_dm and "/config crisis-alerts" in owner_dm
+        assert s.errors == []

@@ -163,6 +163,8 @@ class CrisisCare:
         if not isinstance(channel, discord.TextChannel | discord.PartialMessageable):
             log.warning("crisis alert channel of server %s is gone", guild.id)
             return False
+        if not await self._still_private(guild, settings.alert_channel_id or 0, channel):
+            return False
         config = await self.bot.store.guilds.get(guild.id)
         role = guild.get_role(config.facilitator_role_id) if config.facilitator_role_id else None
         if role is not None:
@@ -174,6 +176,28 @@ class CrisisCare:
             log.warning("crisis alert not posted in server %s: Discord answered %s", guild.id, error.status)
             return False
         return True
+
+    async def _still_private(self, guild: discord.Guild, channel_id: int, channel: object) -> bool:
+        """Whether @everyone still cannot read the alert channel (someone may have changed it since it was set).
+
+        If they can, no alert is posted there, and the server's owner is told privately what to fix.
+        """
+        if not isinstance(channel, discord.TextChannel):
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except discord.HTTPException:
+                return True  # Discord will refuse the post itself if the channel is gone
+        if not isinstance(channel, discord.TextChannel):
+            return True
+        if not channel.permissions_for(channel.guild.default_role).view_channel:
+            return True
+        log.warning("crisis alert channel of server %s is readable by everyone: alert held back", guild.id)
+        try:
+            owner = self.bot.get_user(guild.owner_id or 0) or await self.bot.fetch_user(guild.owner_id or 0)
+            await owner.send(texts.alerts_went_public(guild.name, channel.id), allowed_mentions=QUIET)
+        except discord.HTTPException:
+            log.info("could not tell the owner of server %s about the public alert channel", guild.id)
+        return False
 
     # The 24-hour record ---------------------------------------------------------------------------------------
 
@@ -188,8 +212,16 @@ class CrisisCare:
     # Buttons on the check-in (in a DM: the server comes from the button) ----------------------------------------
 
     async def talk(self, interaction: discord.Interaction, guild_id: int, tier: int) -> None:
-        # Anyone who got a check-in may ask; the server only has to still be there (in the cache or on Discord).
+        # Only someone the bot checked in with today may ask, once per check-in, at the tier the bot recorded
+        # (the button's own tier and server come from a custom id, which anyone can copy).
+        found = await self.bot.store.crisis.last_check_in(guild_id, interaction.user.id, self.now)
+        if found is None:
+            raise UserFacingError(texts.TALK_NO_CHECK_IN)
+        response_id, tier = found
         guild = await access.guild_for_dm(self.bot, guild_id)
+        if not await self.bot.store.crisis.claim_talk(response_id):
+            await send_private(interaction, texts.TALK_ALREADY)
+            return
         settings = await self.bot.store.crisis.settings(guild_id)
         place = await self.place_of(guild_id, interaction.user.id)
         content = texts.talk_alert(member_id=interaction.user.id, tier=tier)

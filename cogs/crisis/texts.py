@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import discord
 from discord.utils import format_dt
 
 from bot.domain.resources import CountryResources, Directory, Resources, Service
@@ -220,3 +221,16 @@ OKAY_REPLY = (
 
 
 SERVER_GONE = "I can't reach that server any more."
+TALK_NO_CHECK_IN = (
+    "I can't find a check-in of mine for you from today, so there's nothing to pass on from this button. If you'd "
+    "like someone to reach out, you can message a facilitator, and `/resources show` lists help lines any time."
+)
+TALK_ALREADY = "I've already let the facilitators know, and one of them will reach out to you when they can."
+
+
+def alerts_went_public(server: str, channel_id: int) -> str:
+    return (
+        f"About **{discord.utils.escape_markdown(server)}**: everyone can now read <#{channel_id}>, the channel for "
+        "crisis alerts, so I didn't post an alert there. Alerts name a member who may be in danger: please make the "
+        "channel private again, or choose another with `/config crisis-alerts`."
+    )

@@ -189,6 +189,24 @@ class CrisisRepo:
                 (guild_id, user_id, kind, tier, ",".join(categories), to_db(now)),
             )
 
+    async def last_check_in(self, guild_id: int, user_id: int, now: datetime) -> tuple[int, int] | None:
+        """The member's latest check-in DM of the day as `(row id, tier)`, or None: the bot sent them none."""
+        row = await self._db.fetchone(
+            "SELECT id, tier FROM crisis_responses WHERE guild_id = ? AND user_id = ? AND kind = 'dm' AND at > ? "
+            "ORDER BY at DESC, id DESC LIMIT 1",
+            (guild_id, user_id, to_db(now - WINDOW)),
+        )
+        return None if row is None else (int(row["id"]), int(row["tier"]))
+
+    async def claim_talk(self, response_id: int) -> bool:
+        """Mark that the member asked to talk about this check-in; False if they already had."""
+        return (
+            await self._db.execute_rowcount(
+                "INSERT OR IGNORE INTO crisis_talks (response_id) VALUES (?)", (response_id,)
+            )
+            == 1
+        )
+
     async def forget(self, row_id: int) -> None:
         """Drop a claim whose response could not be made (an alert Discord refused), so the next one may try."""
         await self._db.execute("DELETE FROM crisis_responses WHERE id = ?", (row_id,))
