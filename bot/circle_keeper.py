@@ -72,6 +72,8 @@ class CircleKeeper:
         self._by_channel: dict[int, int] = {}
         # Which servers `restore` has covered (each shard restores its own servers when it is ready).
         self._restored_for: list[Callable[[int], bool]] = []
+        # Circles whose saved state could not be read at the last restore: ended there, for the shell to report.
+        self.unreadable: list[CircleRow] = []
 
     def lock(self, circle_id: int) -> asyncio.Lock:
         return self._locks.setdefault(circle_id, asyncio.Lock())
@@ -186,8 +188,18 @@ class CircleKeeper:
                 await held.enter_async_context(self.lock(row.id))
             for row in rows:
                 # A command that loaded (and perhaps stepped) it while the rows were read left it in memory, newer.
-                loaded = self._known.get(row.id) or Loaded(row, CircleState.from_json(row.state))
-                tr = choose(row)(loaded.state, now)
+                try:
+                    loaded = self._known.get(row.id) or Loaded(row, CircleState.from_json(row.state))
+                    tr = choose(row)(loaded.state, now)
+                except Exception:  # one damaged row must not stop every other circle from coming back
+                    log.warning("circle %s: its saved state can't be read; ending it", row.id, exc_info=True)
+                    self.unreadable.append(row)
+                    writes.append(
+                        self.store.circles.save_statement(
+                            row.id, status=Status.ENDED.value, state=row.state, next_deadline=None, ended_at=now
+                        )
+                    )
+                    continue
                 circle_writes, after = self.writes_for(loaded, tr, now)
                 writes.extend(circle_writes)
                 settled.append(after)

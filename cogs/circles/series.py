@@ -263,10 +263,13 @@ class SeriesService:
         """At start-up: catch every series up (the downtime rule), re-arm it, and put Events right."""
         found = [s for s in await self.repo.active() if guilds is None or guilds(s.guild_id)]
         for series in found:
-            await self.fire(series.id)
-            fresh = await self.repo.get(series.id)
-            if fresh is not None and fresh.ended_at is None:
-                await self.reminders.resume(fresh)
+            try:
+                await self.fire(series.id)
+                fresh = await self.repo.get(series.id)
+                if fresh is not None and fresh.ended_at is None:
+                    await self.reminders.resume(fresh)
+            except Exception:  # one series that can't come back must not keep the others from it
+                log.warning("circle series %s: could not be restored", series.id, exc_info=True)
         await self.events.restore_all(guilds)
         return len(found)
 

@@ -255,10 +255,21 @@ class CircleShell:
             if guilds is not None and not guilds(row.guild_id):
                 continue
             try:
-                await self.sync_floor(row, CircleState.from_json(row.state))
+                await self.sync_floor(row, self._ended_state(row))
             except FloorError as exc:
                 log.warning("circle %s: could not put the channel back after a restart: %s", row.id, exc)
+        for row in self.keeper.unreadable:
+            self.keeper.closed(row.id, row.channel_id)
+            await self.tell_facilitator(row, texts.UNREADABLE_AT_RESTART)
+        self.keeper.unreadable.clear()
         return sum(1 for _, tr in caught_up if tr.state.status != Status.ENDED)
+
+    def _ended_state(self, row: CircleRow) -> CircleState:
+        """An ended circle's state; for one whose saved state is damaged, any ended state puts the channel back."""
+        try:
+            return CircleState.from_json(row.state)
+        except Exception:
+            return circle.end(circle.open_circle(CircleSettings()), self.now).state
 
     async def someone_moved(self, member: discord.Member, left: Any, joined: Any) -> None:
         """Someone joined, left or moved between voice channels: keep the floor, and make an owed unmute."""

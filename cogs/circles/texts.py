@@ -352,3 +352,9 @@ def could_not_start(name: str, channel_id: int, why: str) -> str:
 
 def about_your_circle(channel_id: int, text: str) -> str:
     return f"About your circle in <#{channel_id}>: {text}"
+
+
+UNREADABLE_AT_RESTART = (
+    "I couldn't read this circle's saved state after a restart, so I've ended it and put the channel back as it "
+    "was. I'm sorry for the interruption: you can open a new circle with `/circle open`."
+)

@@ -58,11 +58,20 @@ def _row(row: aiosqlite.Row) -> CircleRow:
         channel_id=row["channel_id"],
         channel_kind=row["channel_kind"],
         status=row["status"],
-        state=json.loads(row["state"]),
+        state=_state(row["state"]),
         card_message_id=row["card_message_id"],
         facilitator_user_id=row["facilitator_user_id"],
         next_deadline=from_db(row["next_deadline"]),
     )
+
+
+def _state(text: str) -> dict[str, Any]:
+    """A circle's saved state; an unreadable one (a damaged row) reads as empty, for the keeper to deal with alone."""
+    try:
+        loaded = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _dump(state: dict[str, Any]) -> str:
