@@ -173,6 +173,8 @@ class DiscordState:
             for i, channel in enumerate(guild["channels"]):
                 if channel["id"] == data["id"]:
                     guild["channels"][i] = {k: v for k, v in data.items() if k != "guild_id"}
+        elif event == "CHANNEL_DELETE":
+            guild["channels"] = [c for c in guild["channels"] if c["id"] != data["id"]]
 
     async def settle(self) -> None:
         """Wait until the tasks discord.py (and the bot) spawned for the last event are done."""

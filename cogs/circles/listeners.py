@@ -56,6 +56,15 @@ class CircleListeners(commands.Cog, name="Circle listeners"):
         await self.events.on_circle_changed(circle_id, tr)
 
     @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """A circle's channel was deleted: the circle ends, or it would run on timers that nobody could stop.
+
+        Its mutes become owed unmutes, made when each member is next seen in voice; its overwrites went with the
+        channel.
+        """
+        await self.shell.channel_deleted(channel.id)
+
+    @commands.Cog.listener()
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
     ) -> None:

@@ -271,6 +271,17 @@ class CircleShell:
         except Exception:
             return circle.end(circle.open_circle(CircleSettings()), self.now).state
 
+    async def channel_deleted(self, channel_id: int) -> None:
+        circle_id = self.keeper.active_in(channel_id)
+        if circle_id is None:
+            return
+        log.info("circle %s: its channel was deleted; ending it", circle_id)
+        await self.change(circle_id, circle.end)
+        for record in await self.bot.store.circles.overwrites(circle_id):
+            target = record.role_id if record.role_id is not None else record.user_id
+            if target is not None:
+                await self.bot.store.circles.forget_overwrite(circle_id, target)
+
     async def someone_moved(self, member: discord.Member, left: Any, joined: Any) -> None:
         """Someone joined, left or moved between voice channels: keep the floor, and make an owed unmute."""
         for channel in (left, joined):
