@@ -54,10 +54,14 @@ def cmd_run(_args: argparse.Namespace) -> int:
 
     import discord
 
+    from bot.db.database import DatabaseProblem
     from bot.runner import serve
 
     try:
         asyncio.run(serve(settings))
+    except DatabaseProblem as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     except discord.LoginFailure:
         print(
             "Discord did not accept the token. Copy it again from the developer portal (Bot > Reset Token).",

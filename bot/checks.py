@@ -62,6 +62,34 @@ def database_path_problem(path: Path) -> str | None:
     return None
 
 
+def database_file_problem(path: Path) -> str | None:
+    """What is wrong with an existing database file, read-only and without changing it; None when it is fine."""
+    if str(path) == ":memory:" or not path.is_file():
+        return None
+    import sqlite3
+
+    from bot.db.database import load_migrations
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return f"I can't open {path} ({exc})."
+    try:
+        try:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            return f"{path} is not a database the bot can read ({exc})."
+    finally:
+        conn.close()
+    if verdict is None or verdict[0] != "ok":
+        return f"{path} is damaged (SQLite's check says: {verdict[0] if verdict else 'nothing'}). Restore a backup."
+    latest = len(load_migrations())
+    if version > latest:
+        return f"{path} was made by a newer version of the bot (schema {version}; this one knows {latest})."
+    return None
+
+
 def run_check(out: Callable[[str], None] = print, *, root: Path = ROOT) -> int:
     from bot.settings import Settings
 
@@ -98,7 +126,12 @@ def run_check(out: Callable[[str], None] = print, *, root: Path = ROOT) -> int:
             failures += 1
             out(f"Database file: {problem}")
         else:
-            out(f"Database file: ok ({settings.database_path} can be written)")
+            damaged = database_file_problem(Path(settings.database_path))
+            if damaged:
+                failures += 1
+                out(f"Database file: {damaged} Point DATABASE_PATH at a good file, or restore a backup.")
+            else:
+                out(f"Database file: ok ({settings.database_path} can be written)")
 
     with tempfile.TemporaryDirectory() as folder:
         try:

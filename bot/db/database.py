@@ -38,6 +38,20 @@ class MigrationError(Exception):
     """The migrations folder is not a clean numbered sequence."""
 
 
+class DatabaseProblem(Exception):
+    """The database file can't be used (damaged, a folder, read-only, made by a newer version): say so plainly."""
+
+
+HINT = "Point DATABASE_PATH at a good file (or a new one), or restore a backup (`python -m bot restore`)."
+
+
+def _prepare(target: str) -> None:
+    """Refuse a folder; make the folder a new database file goes in."""
+    if Path(target).is_dir():
+        raise DatabaseProblem(f"The database path {target} is a folder, not a file. {HINT}")
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+
+
 def load_migrations() -> list[tuple[int, str, str]]:
     """Return `(number, name, sql)` for every shipped migration, in order, checking the numbering."""
     folder = resources.files("bot.db") / "migrations"
@@ -69,13 +83,29 @@ class Database:
         """Open (creating if needed) the database file, with WAL, foreign keys and a busy timeout."""
         target = str(path)
         if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(target, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
+            _prepare(target)
+        try:
+            conn = await aiosqlite.connect(target, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseProblem(f"I can't open the database {target} ({exc}). {HINT}") from None
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+        except sqlite3.Error as exc:
+            # Close it, or its thread keeps the process alive after the error.
+            await conn.close()
+            text = str(exc).lower()
+            words = (
+                "can't be written (it is read-only)"
+                if "readonly" in text or "read-only" in text
+                else "is not a database"
+                if "not a database" in text or "malformed" in text
+                else "can't be used"
+            )
+            raise DatabaseProblem(f"The file {target} {words} ({exc}). {HINT}") from None
         return cls(conn, target)
 
     async def close(self) -> None:
@@ -89,7 +119,14 @@ class Database:
     async def migrate(self) -> int:
         """Apply every migration newer than `PRAGMA user_version`; return the resulting version."""
         current = await self.schema_version()
-        for number, name, sql in load_migrations():
+        shipped = load_migrations()
+        if current > len(shipped):
+            raise DatabaseProblem(
+                f"The database {self.path} was made by a newer version of the bot (schema {current}; this one knows "
+                f"{len(shipped)}). Run the newer version, restore a backup made by this one, or point DATABASE_PATH at "
+                "another file."
+            )
+        for number, name, sql in shipped:
             if number <= current:
                 continue
             log.info("applying migration %s", name)
