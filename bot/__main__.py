@@ -53,14 +53,23 @@ def cmd_run(_args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
 
     import discord
+    from discord.ext import commands
 
     from bot.db.database import DatabaseProblem
+    from bot.domain.datafiles import DataFileError
     from bot.runner import serve
 
     try:
         asyncio.run(serve(settings))
     except DatabaseProblem as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except (DataFileError, commands.ExtensionFailed) as exc:
+        broken = exc.original if isinstance(exc, commands.ExtensionFailed) else exc
+        if not isinstance(broken, DataFileError):
+            raise
+        # The same words `python -m bot check` uses for a broken data file.
+        print(f"Data file problem: {broken.path}: {broken.problem}", file=sys.stderr)
         return 2
     except discord.LoginFailure:
         print(

@@ -73,3 +73,23 @@ def test_check_names_a_bad_database_file(tmp_path: Path, kind: str) -> None:
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert words in result.stdout.lower() and "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_broken_data_file_at_start_gives_checks_words_and_no_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from discord.ext import commands
+
+    import bot.runner
+    from bot.__main__ import main
+    from bot.domain.datafiles import DataFileError
+
+    async def broken(settings: object, **options: object) -> None:
+        raise commands.ExtensionFailed("cogs.prompts", DataFileError("prompts/gratitude.toml", 'depth "deeper"'))
+
+    monkeypatch.setattr(bot.runner, "serve", broken)
+    monkeypatch.setattr("bot.__main__.configure_logging", lambda level: None)  # leave the test run's logging be
+    monkeypatch.setenv("DISCORD_TOKEN", "a-token")
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert 'Data file problem: prompts/gratitude.toml: depth "deeper"' in err and "Traceback" not in err
