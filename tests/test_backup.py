@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from test_cli import _run
 
 from bot.backup import BackupError, backup, latest_schema, restore
 from bot.checks import database_path_problem
@@ -22,15 +23,6 @@ from bot.domain.circle import CircleSettings, open_circle
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 12, 7, 19, 0, tzinfo=UTC)
-
-
-def _run(*args: str, cwd: Path, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(env_extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 async def _write_circles(store: Store, stop: threading.Event, committed: list[int], per_second: int) -> None:

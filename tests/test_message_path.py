@@ -6,67 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from circle_helpers import calls_of, open_and_start
+from test_crisis_e2e import CountingScreen, add_facilitator_role, add_private_channel, slash_with_channel
 
-from bot.domain.crisis import Finding
-from bot.testing import StandIn, channel_option, role_option
+from bot.testing import StandIn
 
 TIER2 = "i want to die"
 TIER3 = "im going to kill myself tonight"
-FACILITATORS = 555
-
-
-class CountingScreen:
-    """The real screen, keeping every text it is given."""
-
-    def __init__(self, screen: Any) -> None:
-        self.screen = screen
-        self.read: list[str] = []
-
-    def check(self, text: str) -> Finding:
-        self.read.append(text)
-        return self.screen.check(text)  # type: ignore[no-any-return]
-
-
-def private_channel(s: StandIn, name: str) -> int:
-    """A text channel @everyone cannot see; the bot and the facilitators can."""
-    channel_id = s.next_id()
-    channel = {
-        "id": str(channel_id),
-        "type": 0,
-        "name": name,
-        "position": len(s.guild["channels"]),
-        "permission_overwrites": [
-            {"id": s.guild["id"], "type": 0, "allow": "0", "deny": "1024"},
-            {"id": str(s.bot_id), "type": 1, "allow": str(1024 | 2048 | 16384), "deny": "0"},
-            {"id": str(FACILITATORS), "type": 0, "allow": str(1024 | 2048), "deny": "0"},
-        ],
-        "parent_id": None,
-        "nsfw": False,
-        "flags": 0,
-        "last_message_id": None,
-        "rate_limit_per_user": 0,
-        "topic": None,
-    }
-    s.guild["channels"].append(channel)
-    s.feed_now("CHANNEL_CREATE", {**channel, "guild_id": s.guild["id"]})
-    return channel_id
-
-
-async def with_channel(s: StandIn, user: str, command: str, channel_id: int) -> None:
-    data = s.slash_payload(s.user_id(user), command, None, channel=channel_option(channel_id))
-    await s.feed("INTERACTION_CREATE", data)
 
 
 async def moderated_gentle_circle(s: StandIn) -> tuple[CountingScreen, int]:
     """Filters that warn on words of both crisis messages, a mod log, crisis alerts, and a gentle circle Ken holds."""
-    role = dict(s.guild["roles"][0], id=str(FACILITATORS), name="Facilitators", position=1, permissions="0")
-    s.guild["roles"].append(role)
-    s.feed_now("GUILD_ROLE_CREATE", {"guild_id": s.guild["id"], "role": role})
-    await s.slash("Rosa", "config facilitator-role", role=role_option(FACILITATORS))
-    mod_log = private_channel(s, "mod-log")
-    await with_channel(s, "Rosa", "config mod-log", mod_log)
-    alerts = private_channel(s, "alerts")
-    await with_channel(s, "Rosa", "config crisis-alerts", alerts)
+    await add_facilitator_role(s)
+    mod_log = add_private_channel(s, "mod-log")
+    await slash_with_channel(s, "Rosa", "config mod-log", mod_log)
+    alerts = add_private_channel(s, "alerts")
+    await slash_with_channel(s, "Rosa", "config crisis-alerts", alerts)
     for phrase in ("die", "myself"):
         await s.slash("Rosa", "filter add", kind="phrase", text=phrase, action="warn", scope="circles")
     await open_and_start(s, "Ken", "Mia", "Lu", enforcement="gentle")
